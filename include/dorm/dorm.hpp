@@ -1,0 +1,16 @@
+#pragma once
+// dorm: Django's ORM in C++20. The one header users include (API.md).
+
+#include "dorm/database.hpp"      // IWYU pragma: export
+#include "dorm/error.hpp"         // IWYU pragma: export
+#include "dorm/expressions.hpp"   // IWYU pragma: export
+#include "dorm/field.hpp"         // IWYU pragma: export
+#include "dorm/json.hpp"          // IWYU pragma: export
+#include "dorm/manager.hpp"       // IWYU pragma: export
+#include "dorm/model.hpp"         // IWYU pragma: export
+#include "dorm/q.hpp"             // IWYU pragma: export
+#include "dorm/queryset.hpp"      // IWYU pragma: export
+#include "dorm/schema.hpp"        // IWYU pragma: export
+#include "dorm/transaction.hpp"   // IWYU pragma: export
+#include "dorm/value.hpp"         // IWYU pragma: export
+#include "dorm/values.hpp"        // IWYU pragma: export

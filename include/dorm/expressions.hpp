@@ -1,0 +1,45 @@
+#pragma once
+// Expressions over a model's fields, before they are resolved to columns: F("rating") * 2.
+// The query builder resolves them against a ModelMeta into the SQL tree.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dorm/value.hpp"
+
+namespace dorm {
+
+struct ExpressionNode {
+    enum class Kind { Field, Literal, Binary };
+    Kind kind;
+    std::string name;  ///< Field: the path; Binary: the operator
+    Value value;       ///< Literal
+    std::vector<std::shared_ptr<const ExpressionNode>> args;
+};
+
+/// Any expression: a field reference, a value, or arithmetic over them.
+class Expression {
+   public:
+    Expression(Value v);
+    template <class T>
+        requires(std::constructible_from<Value, const T&> && !std::same_as<T, Value>)
+    Expression(const T& v) : Expression(Value(v)) {}
+    explicit Expression(std::shared_ptr<const ExpressionNode> n) : node_(std::move(n)) {}
+    [[nodiscard]] const std::shared_ptr<const ExpressionNode>& node() const { return node_; }
+
+   private:
+    std::shared_ptr<const ExpressionNode> node_;
+};
+
+/// A reference to a field of the row: F("n_comments") + 1.
+struct F : Expression {
+    explicit F(std::string path);
+};
+
+Expression operator+(const Expression& a, const Expression& b);
+Expression operator-(const Expression& a, const Expression& b);
+Expression operator*(const Expression& a, const Expression& b);
+Expression operator/(const Expression& a, const Expression& b);
+
+}  // namespace dorm

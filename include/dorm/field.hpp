@@ -1,0 +1,206 @@
+#pragma once
+// Declaring fields (API.md §2): Schema<T> and FieldBuilder turn `s.field(&T::m, "m")` into
+// FieldMeta, with typed access to the member built once per model.
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dorm/json.hpp"
+#include "dorm/meta.hpp"
+#include "dorm/row.hpp"
+
+namespace dorm {
+
+/// How a member type maps to a column: its type, and reading/binding without a Value.
+template <class M>
+struct field_io;
+
+template <class M>
+    requires(std::is_integral_v<M> && !std::is_same_v<M, bool>)
+struct field_io<M> {
+    static constexpr sql::ColumnType type =
+        sizeof(M) > 4 ? sql::ColumnType::BigInt : sql::ColumnType::Integer;
+    static void read(M& m, const Row& r, int c) { m = static_cast<M>(r.get_int64(c)); }
+    static void bind(const M& m, Binder& b, int i) { b.bind_int64(i, static_cast<std::int64_t>(m)); }
+};
+template <>
+struct field_io<bool> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Bool;
+    static void read(bool& m, const Row& r, int c) { m = r.get_bool(c); }
+    static void bind(const bool& m, Binder& b, int i) { b.bind_bool(i, m); }
+};
+template <class M>
+    requires std::is_floating_point_v<M>
+struct field_io<M> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Double;
+    static void read(M& m, const Row& r, int c) { m = static_cast<M>(r.get_double(c)); }
+    static void bind(const M& m, Binder& b, int i) { b.bind_double(i, double(m)); }
+};
+template <>
+struct field_io<std::string> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Text;
+    static void read(std::string& m, const Row& r, int c) { m.assign(r.get_text(c)); }
+    static void bind(const std::string& m, Binder& b, int i) { b.bind_text(i, m); }
+};
+template <>
+struct field_io<Date> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Date;
+    static void read(Date& m, const Row& r, int c) { m = r.get_date(c); }
+    static void bind(const Date& m, Binder& b, int i) { b.bind_date(i, m); }
+};
+template <>
+struct field_io<DateTime> {
+    static constexpr sql::ColumnType type = sql::ColumnType::DateTime;
+    static void read(DateTime& m, const Row& r, int c) { m = r.get_datetime(c); }
+    static void bind(const DateTime& m, Binder& b, int i) { b.bind_datetime(i, m); }
+};
+template <>
+struct field_io<Blob> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Blob;
+    static void read(Blob& m, const Row& r, int c) { m = r.get_blob(c); }
+    static void bind(const Blob& m, Binder& b, int i) { b.bind_blob(i, m); }
+};
+template <>
+struct field_io<Json> {
+    static constexpr sql::ColumnType type = sql::ColumnType::Json;
+    static void read(Json& m, const Row& r, int c);
+    static void bind(const Json& m, Binder& b, int i);
+};
+template <class M>
+struct field_io<std::optional<M>> {
+    static constexpr sql::ColumnType type = field_io<M>::type;
+    static void read(std::optional<M>& m, const Row& r, int c) {
+        if (r.is_null(c)) m.reset();
+        else field_io<M>::read(m.emplace(), r, c);
+    }
+    static void bind(const std::optional<M>& m, Binder& b, int i) {
+        if (m) field_io<M>::bind(*m, b, i);
+        else b.bind_null(i);
+    }
+};
+
+template <class M>
+inline constexpr bool is_optional_v = false;
+template <class M>
+inline constexpr bool is_optional_v<std::optional<M>> = true;
+
+namespace detail {
+
+template <class T, class M>
+class MemberAccess final : public FieldAccess {
+   public:
+    explicit MemberAccess(M T::*p) : p_(p) {}
+    Value get(const void* o) const override {
+        return value_traits<M>::to_value(static_cast<const T*>(o)->*p_);
+    }
+    void set(void* o, const Value& v) const override {
+        static_cast<T*>(o)->*p_ = value_traits<M>::from_value(v);
+    }
+    void read(void* o, const Row& r, int c) const override {
+        field_io<M>::read(static_cast<T*>(o)->*p_, r, c);
+    }
+    void bind(const void* o, Binder& b, int i) const override {
+        field_io<M>::bind(static_cast<const T*>(o)->*p_, b, i);
+    }
+    void clear(void* o) const override { static_cast<T*>(o)->*p_ = M{}; }
+
+   private:
+    M T::*p_;
+};
+
+/// "Entry" for `Entry` or `app::Entry`, from the compiler's signature of this function.
+template <class T>
+std::string type_name() {
+    std::string_view s = __PRETTY_FUNCTION__;
+    auto b = s.find("T = ") + 4;
+    auto e = s.find_first_of(";]", b);
+    std::string_view n = s.substr(b, e - b);
+    if (auto c = n.rfind("::"); c != std::string_view::npos) n.remove_prefix(c + 2);
+    return std::string(n);
+}
+
+}  // namespace detail
+
+/// Options of one field, chained: s.field(&Author::name, "name").max_length(100).
+class FieldBuilder {
+   public:
+    FieldBuilder(ModelMeta& m, std::size_t index) : m_(m), i_(index) {}
+    FieldBuilder& max_length(std::size_t n);
+    FieldBuilder& unique();
+    FieldBuilder& db_index();
+    FieldBuilder& default_value(Value v);
+    FieldBuilder& primary_key();
+    FieldBuilder& db_column(std::string name);
+    FieldBuilder& choices(std::vector<std::pair<Value, std::string>> c);
+    FieldBuilder& blank();
+    FieldBuilder& validators(std::vector<Validator> v);
+    FieldBuilder& auto_now();
+    FieldBuilder& auto_now_add();
+    /// NULL allowed (members of std::optional type have it already).
+    FieldBuilder& null();
+
+   private:
+    FieldMeta& f() { return m_.fields[i_]; }
+    ModelMeta& m_;
+    std::size_t i_;
+};
+
+/// What a model's static define() receives.
+template <class T>
+class Schema {
+   public:
+    explicit Schema(ModelMeta& m) : m_(m) {}
+
+    /// The table name (default: the type's name in lower snake case).
+    void table(std::string name) { m_.table = std::move(name); }
+
+    template <class M, class C>
+    FieldBuilder field(M C::*member, std::string name) {
+        static_assert(std::is_base_of_v<C, T>, "the member must belong to the model");
+        FieldMeta f;
+        f.column = name;
+        f.name = std::move(name);
+        f.type = field_io<M>::type;
+        f.nullable = is_optional_v<M>;
+        f.access = std::make_shared<detail::MemberAccess<T, M>>(static_cast<M T::*>(member));
+        m_.fields.push_back(std::move(f));
+        return FieldBuilder(m_, m_.fields.size() - 1);
+    }
+
+    /// Default ordering: {"-pub_date", "headline"}.
+    void ordering(std::vector<std::string> fields) { m_.ordering = std::move(fields); }
+    void unique_together(std::vector<std::string> fields) {
+        m_.unique_together.push_back(std::move(fields));
+    }
+
+   private:
+    ModelMeta& m_;
+};
+
+namespace detail {
+
+/// Builds a model's metadata: the implicit `id` key, then T::define().
+template <class T>
+ModelMeta build_meta() {
+    ModelMeta m;
+    m.name = type_name<T>();
+    m.table = snake_case(m.name);
+    Schema<T> s(m);
+    s.field(&T::id, "id");
+    m.fields.back().primary_key = true;
+    m.fields.back().auto_increment = true;
+    T::define(s);
+    std::size_t declared_pks = 0;
+    for (std::size_t i = 1; i < m.fields.size(); ++i) declared_pks += m.fields[i].primary_key;
+    if (declared_pks) m.fields.erase(m.fields.begin());
+    finish_meta(m);
+    return m;
+}
+
+}  // namespace detail
+}  // namespace dorm

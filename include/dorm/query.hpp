@@ -1,0 +1,90 @@
+#pragma once
+// The ORM query builder: resolves `field__transform__lookup` paths, F expressions and Q
+// trees against a ModelMeta into the SQL tree, and holds ordering, limits and the rest of
+// a QuerySet's state. Knows models as data (ModelMeta), never as C++ types.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dorm/meta.hpp"
+#include "dorm/q.hpp"
+#include "dorm/sql/ast.hpp"
+
+namespace dorm {
+
+class Query {
+   public:
+    explicit Query(const ModelMeta& m) : model_(&m) {}
+
+    [[nodiscard]] const ModelMeta& model() const { return *model_; }
+
+    // ---- building ----------------------------------------------------------------------
+    void add_filter(const Q& q, bool negate);
+    void add_filter(std::string_view path, const Operand& v, bool negate);
+    /// Replaces the ordering ("-field", "field", "?" for random, "pk").
+    void set_ordering(std::vector<std::string> fields);
+    void clear_ordering() { ordering_.clear(); explicit_ordering_ = true; }
+    void reverse() { reversed_ = !reversed_; }
+    void set_distinct() { distinct_ = true; }
+    void set_empty() { where_ = sql::never(); }
+    /// Narrows the current slice to [low, high) relative to itself, as Python slicing does.
+    void apply_slice(std::int64_t low, std::optional<std::int64_t> high);
+    void set_for_update() { for_update_ = true; }
+    void set_only(std::vector<std::string> fields);
+    void set_defer(std::vector<std::string> fields);
+    void set_alias(std::string alias) { alias_ = std::move(alias); }
+
+    // ---- state ------------------------------------------------------------------------
+    [[nodiscard]] bool is_sliced() const { return low_ != 0 || high_.has_value(); }
+    [[nodiscard]] bool matches_nothing() const;
+    [[nodiscard]] const std::string& alias() const { return alias_; }
+    [[nodiscard]] bool is_ordered() const;
+    [[nodiscard]] std::int64_t low() const { return low_; }
+    [[nodiscard]] std::optional<std::int64_t> high() const { return high_; }
+    [[nodiscard]] const sql::Expr& where() const { return where_; }
+    /// The model's fields this query loads (all, unless only()/defer()).
+    [[nodiscard]] std::vector<const FieldMeta*> loaded_fields() const;
+
+    // ---- the SQL tree -----------------------------------------------------------------
+    /// SELECT of the loaded fields, in loaded_fields() order.
+    [[nodiscard]] sql::Select select() const;
+    /// SELECT of named fields (values()); paths resolved like filters.
+    [[nodiscard]] sql::Select select_values(const std::vector<std::string>& fields) const;
+    /// SELECT COUNT(*), wrapping a sliced or distinct query in a subquery.
+    [[nodiscard]] sql::Select select_count() const;
+    /// SELECT 1 ... LIMIT 1.
+    [[nodiscard]] sql::Select select_exists() const;
+    /// UPDATE of every matching row; values are resolved and checked against the fields.
+    [[nodiscard]] sql::Update update(const std::vector<Assignment>& set) const;
+    /// DELETE of every matching row.
+    [[nodiscard]] sql::Delete remove() const;
+    /// The WHERE for a write: sliced queries become `pk IN (SELECT ...)`.
+    [[nodiscard]] sql::Expr write_filter() const;
+
+    /// A value checked and converted for a field (wrong types throw FieldError).
+    [[nodiscard]] static Value clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v);
+    /// Resolves an expression (F, values, arithmetic) to SQL.
+    [[nodiscard]] sql::Expr resolve(const ExpressionNode& e) const;
+
+   private:
+    sql::Expr resolve_q(const Q& q, bool negated) const;
+    sql::Expr resolve_lookup(std::string_view path, const Operand& v, bool negated) const;
+    std::vector<sql::OrderBy> order_terms() const;
+
+    const ModelMeta* model_;
+    sql::Expr where_;
+    std::vector<std::string> ordering_;
+    bool explicit_ordering_ = false;
+    bool reversed_ = false;
+    bool distinct_ = false;
+    bool for_update_ = false;
+    std::int64_t low_ = 0;
+    std::optional<std::int64_t> high_;
+    std::vector<std::string> only_, defer_;
+    std::string alias_ = "default";
+};
+
+}  // namespace dorm

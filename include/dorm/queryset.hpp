@@ -1,0 +1,373 @@
+#pragma once
+// QuerySet<T> (API.md §4): lazy, chainable, cached. Builders copy and never touch the
+// database; evaluation hands the Query to the type-erased engine (queryset_core.hpp).
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "dorm/error.hpp"
+#include "dorm/model.hpp"
+#include "dorm/q.hpp"
+#include "dorm/query.hpp"
+#include "dorm/queryset_core.hpp"
+#include "dorm/transaction.hpp"
+#include "dorm/values.hpp"
+
+namespace dorm {
+
+namespace detail {
+template <class T>
+class VectorSink final : public RowSink {
+   public:
+    explicit VectorSink(std::vector<T>& v) : v_(v) {}
+    void* emplace(ModelBase*& base) override {
+        T& t = v_.emplace_back();
+        base = &t;
+        return &t;
+    }
+
+   private:
+    std::vector<T>& v_;
+};
+
+template <class T>
+ObjectSpan span_of(std::vector<T>& v) {
+    return {v.data(), sizeof(T), v.size(), [](void* p) -> ModelBase* { return static_cast<T*>(p); }};
+}
+
+/// The input range iterator() returns: one object at a time, no cache.
+template <class T>
+class Streamed {
+   public:
+    explicit Streamed(const Query& q) : q_(q) {}
+    class iterator {
+       public:
+        using iterator_category = std::input_iterator_tag;
+        using value_type = T;
+        using difference_type = std::ptrdiff_t;
+        using pointer = T*;
+        using reference = T&;
+        iterator() = default;
+        explicit iterator(const Query& q) : s_(std::make_shared<Stream>(q)) { ++*this; }
+        T& operator*() { return obj_; }
+        T* operator->() { return &obj_; }
+        iterator& operator++() {
+            obj_ = T{};
+            if (!s_->next(&obj_, obj_)) s_.reset();
+            return *this;
+        }
+        bool operator==(const iterator& o) const { return s_ == o.s_; }
+
+       private:
+        std::shared_ptr<Stream> s_;
+        T obj_;
+    };
+    iterator begin() const { return q_.matches_nothing() ? iterator() : iterator(q_); }
+    iterator end() const { return iterator(); }
+
+   private:
+    Query q_;
+};
+}  // namespace detail
+
+template <class T, class Derived>
+class QuerySet {
+   public:
+    using Self = std::conditional_t<std::is_void_v<Derived>, QuerySet<T>, Derived>;
+    using value_type = T;
+    using iterator = typename std::vector<T>::iterator;
+
+    /// All rows of T.
+    QuerySet() : query_(T::meta()) {}
+    explicit QuerySet(Query q) : query_(std::move(q)) {}
+
+    // ---- builders: each returns a new QuerySet and runs nothing ------------------------
+    [[nodiscard]] Self filter(std::string_view path, Operand v) const {
+        return with([&](Query& q) { q.add_filter(path, v, false); }, true);
+    }
+    [[nodiscard]] Self filter(const Q& q) const {
+        return with([&](Query& x) { x.add_filter(q, false); }, true);
+    }
+    [[nodiscard]] Self filter(std::initializer_list<Q> lookups) const {
+        return with([&](Query& x) { x.add_filter(all_of(lookups), false); }, true);
+    }
+    [[nodiscard]] Self exclude(std::string_view path, Operand v) const {
+        return with([&](Query& q) { q.add_filter(path, v, true); }, true);
+    }
+    [[nodiscard]] Self exclude(const Q& q) const {
+        return with([&](Query& x) { x.add_filter(q, true); }, true);
+    }
+    [[nodiscard]] Self exclude(std::initializer_list<Q> lookups) const {
+        return with([&](Query& x) { x.add_filter(all_of(lookups), true); }, true);
+    }
+    /// order_by("-pub_date", "headline"); order_by() clears the ordering.
+    template <class... S>
+        requires(std::constructible_from<std::string, S> && ...)
+    [[nodiscard]] Self order_by(S&&... fields) const {
+        std::vector<std::string> v{std::string(std::forward<S>(fields))...};
+        return with([&](Query& q) { v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v)); }, true);
+    }
+    [[nodiscard]] Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
+    [[nodiscard]] Self distinct() const { return with([](Query& q) { q.set_distinct(); }, true); }
+    [[nodiscard]] Self none() const { return with([](Query& q) { q.set_empty(); }); }
+    [[nodiscard]] Self all() const { return with([](Query&) {}); }
+    /// LIMIT/OFFSET: rows [low, high); slice(10) is from 10 on.
+    [[nodiscard]] Self slice(std::int64_t low, std::optional<std::int64_t> high = {}) const {
+        return with([&](Query& q) { q.apply_slice(low, high); });
+    }
+    [[nodiscard]] Self select_for_update() const {
+        return with([](Query& q) { q.set_for_update(); });
+    }
+    [[nodiscard]] Self using_db(std::string alias) const {
+        return with([&](Query& q) { q.set_alias(std::move(alias)); });
+    }
+    template <class... S>
+    [[nodiscard]] Self only(S&&... fields) const {
+        return with([&](Query& q) { q.set_only({std::string(std::forward<S>(fields))...}); });
+    }
+    template <class... S>
+    [[nodiscard]] Self defer(S&&... fields) const {
+        return with([&](Query& q) { q.set_defer({std::string(std::forward<S>(fields))...}); });
+    }
+
+    // ---- evaluation ------------------------------------------------------------------
+    iterator begin() const { return rows().begin(); }
+    iterator end() const { return rows().end(); }
+    /// Rows in the result (runs the query once and caches it).
+    [[nodiscard]] std::size_t size() const { return rows().size(); }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    /// SELECT COUNT(*), or the cache's size when filled.
+    [[nodiscard]] std::int64_t count() const {
+        if (cache_) return std::int64_t(cache_->size());
+        if (query_.matches_nothing()) return 0;
+        return detail::count(query_);
+    }
+    [[nodiscard]] bool exists() const {
+        if (cache_) return !cache_->empty();
+        if (query_.matches_nothing()) return false;
+        return detail::exists(query_);
+    }
+    /// The i-th row: from the cache when filled, else LIMIT 1 OFFSET i.
+    [[nodiscard]] T operator[](std::size_t i) const {
+        if (cache_) {
+            if (i < cache_->size()) return (*cache_)[i];
+        } else {
+            auto one = slice(std::int64_t(i), std::int64_t(i) + 1).to_vector();
+            if (!one.empty()) return std::move(one.front());
+        }
+        throw typename T::DoesNotExist(T::meta().name + " index " + std::to_string(i) +
+                                       " is out of range");
+    }
+    [[nodiscard]] std::optional<T> first() const {
+        auto v = (query_.is_ordered() ? all() : order_by("pk")).slice(0, 1).to_vector();
+        if (v.empty()) return std::nullopt;
+        return std::move(v.front());
+    }
+    [[nodiscard]] std::optional<T> last() const {
+        auto v = (query_.is_ordered() ? reverse() : order_by("-pk")).slice(0, 1).to_vector();
+        if (v.empty()) return std::nullopt;
+        return std::move(v.front());
+    }
+    [[nodiscard]] std::vector<T> to_vector() const { return rows(); }
+
+    /// Exactly one row, or T::DoesNotExist / T::MultipleObjectsReturned.
+    [[nodiscard]] T get() const {
+        Self q = with([](Query& x) {
+            if (!x.is_sliced()) x.clear_ordering();
+            x.apply_slice(0, detail::kMaxGetResults);
+        });
+        auto& v = q.rows();
+        if (v.size() == 1) return std::move(v.front());
+        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::meta()));
+        throw typename T::MultipleObjectsReturned(detail::multiple_objects_message(T::meta(), v.size()));
+    }
+    [[nodiscard]] T get(std::string_view path, Operand v) const { return filter(path, std::move(v)).get(); }
+    [[nodiscard]] T get(const Q& q) const { return filter(q).get(); }
+    [[nodiscard]] T get(std::initializer_list<Q> lookups) const { return filter(lookups).get(); }
+
+    /// INSERT of a new object: defaults, then init(obj), then save.
+    template <class Init>
+    T create(Init&& init) const {
+        T obj;
+        detail::apply_defaults(T::meta(), &obj);
+        std::forward<Init>(init)(obj);
+        obj.set_alias(query_.alias());
+        detail::insert_instance(T::meta(), &obj, obj);
+        return obj;
+    }
+    T create() const {
+        return create([](T&) {});
+    }
+
+    template <class Init>
+    std::pair<T, bool> get_or_create(std::initializer_list<Q> lookups, Init&& init) const {
+        std::vector<Q> l(lookups);
+        auto qs = filter(all_of(lookups));
+        if (auto found = qs.first_or_none()) return {std::move(*found), false};
+        try {
+            return atomic(query_.alias(), [&] {
+                return std::pair<T, bool>(create([&](T& obj) {
+                    detail::assign_lookups(T::meta(), &obj, l);
+                    init(obj);
+                }), true);
+            });
+        } catch (const IntegrityError&) {
+            if (auto found = qs.first_or_none()) return {std::move(*found), false};
+            throw;
+        }
+    }
+    std::pair<T, bool> get_or_create(std::initializer_list<Q> lookups) const {
+        return get_or_create(lookups, [](T&) {});
+    }
+
+    template <class Init>
+    std::pair<T, bool> update_or_create(std::initializer_list<Q> lookups, Init&& init) const {
+        std::vector<Q> l(lookups);
+        return atomic(query_.alias(), [&] {
+            auto qs = filter(all_of(lookups));
+            if (detail::connection_supports_for_update(query_.alias())) qs = qs.select_for_update();
+            if (auto found = qs.first_or_none()) {
+                init(*found);
+                found->save();
+                return std::pair<T, bool>(std::move(*found), false);
+            }
+            return std::pair<T, bool>(create([&](T& obj) {
+                detail::assign_lookups(T::meta(), &obj, l);
+                init(obj);
+            }), true);
+        });
+    }
+    std::pair<T, bool> update_or_create(std::initializer_list<Q> lookups) const {
+        return update_or_create(lookups, [](T&) {});
+    }
+
+    /// Objects by primary key.
+    [[nodiscard]] std::unordered_map<std::int64_t, T> in_bulk(const std::vector<std::int64_t>& ids) const {
+        std::unordered_map<std::int64_t, T> out;
+        for (T& obj : filter("pk__in", ids).order_by().to_vector()) {
+            auto key = obj.pk().as_int();
+            out.emplace(key, std::move(obj));
+        }
+        return out;
+    }
+    [[nodiscard]] T earliest(const std::string& field) const { return edge(field); }
+    [[nodiscard]] T latest(const std::string& field) const { return edge("-" + field); }
+
+    /// Streams rows without filling the cache (chunk_size: rows per fetch on backends that batch).
+    [[nodiscard]] detail::Streamed<T> iterator(std::size_t chunk_size = 2000) const {
+        (void)chunk_size;
+        return detail::Streamed<T>(query_);
+    }
+
+    /// Inserts every object (one prepared statement, in a transaction) and sets their ids.
+    void bulk_create(std::vector<T>& objs, std::size_t batch_size = 0) const {
+        detail::bulk_create(T::meta(), query_.alias(), detail::span_of(objs), batch_size);
+    }
+    /// UPDATE of the named fields of every object, by primary key.
+    std::int64_t bulk_update(std::vector<T>& objs, const std::vector<std::string>& fields) const {
+        return detail::bulk_update(T::meta(), query_.alias(), detail::span_of(objs), fields);
+    }
+    /// UPDATE of every matching row; returns the rows changed.
+    std::int64_t update(std::initializer_list<Assignment> set) const {
+        if (query_.matches_nothing()) return 0;
+        return detail::update(query_, std::vector<Assignment>(set));
+    }
+    /// DELETE of every matching row.
+    DeleteResult erase() const {
+        if (query_.matches_nothing()) return {};
+        return detail::erase(query_);
+    }
+
+    /// values("a", "b"): rows as JSON objects (all fields when none are named).
+    template <class... S>
+    [[nodiscard]] ValuesQuerySet values(S&&... fields) const {
+        return ValuesQuerySet(query_, {std::string(std::forward<S>(fields))...});
+    }
+    /// values_list<int64_t>("id") -> vector<int64_t>; with several types, vector<tuple>.
+    template <class... Ts, class... S>
+        requires(sizeof...(Ts) == sizeof...(S) && sizeof...(Ts) > 0)
+    [[nodiscard]] auto values_list(S&&... fields) const {
+        auto rows = query_.matches_nothing()
+                        ? std::vector<std::vector<Value>>{}
+                        : detail::fetch_values(query_, {std::string(std::forward<S>(fields))...});
+        if constexpr (sizeof...(Ts) == 1) {
+            using V = std::tuple_element_t<0, std::tuple<Ts...>>;
+            std::vector<V> out;
+            out.reserve(rows.size());
+            for (auto& r : rows) out.push_back(value_as<V>(r[0]));
+            return out;
+        } else {
+            std::vector<std::tuple<Ts...>> out;
+            out.reserve(rows.size());
+            for (auto& r : rows) out.push_back(to_tuple<Ts...>(r, std::index_sequence_for<Ts...>{}));
+            return out;
+        }
+    }
+
+    /// The SQL and parameters this queryset would run.
+    [[nodiscard]] Sql sql() const { return detail::sql_of(query_); }
+    /// The database's plan for it.
+    [[nodiscard]] std::string explain() const { return detail::explain(query_); }
+    [[nodiscard]] const Query& query() const { return query_; }
+
+   protected:
+    std::vector<T>& rows() const {
+        if (!cache_) {
+            auto v = std::make_shared<std::vector<T>>();
+            if (!query_.matches_nothing()) {
+                detail::VectorSink<T> sink(*v);
+                detail::fetch(query_, sink);
+            }
+            cache_ = std::move(v);
+        }
+        return *cache_;
+    }
+
+   private:
+    // A copy of this queryset (its most derived queryset type) without the cache, changed by fn.
+    template <class Fn>
+    Self with(Fn&& fn, bool needs_unsliced = false) const {
+        if (needs_unsliced && query_.is_sliced())
+            throw NotSupportedError("Cannot filter or reorder a query once a slice has been taken (" +
+                                    T::meta().name + ")");
+        Self c(static_cast<const Self&>(*this));
+        c.cache_.reset();
+        fn(c.query_);
+        return c;
+    }
+    static Q all_of(std::initializer_list<Q> lookups) {
+        Q all;
+        for (const Q& q : lookups) all = all & q;
+        return all;
+    }
+    std::optional<T> first_or_none() const {
+        auto v = slice(0, 1).to_vector();
+        if (v.empty()) return std::nullopt;
+        return std::move(v.front());
+    }
+    T edge(const std::string& order) const {
+        auto v = order_by(order).slice(0, 1).to_vector();
+        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::meta()));
+        return std::move(v.front());
+    }
+    template <class... Ts, std::size_t... I>
+    static std::tuple<Ts...> to_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {
+        return std::tuple<Ts...>(value_as<Ts>(r[I])...);
+    }
+
+    Query query_;
+    mutable std::shared_ptr<std::vector<T>> cache_;
+};
+
+}  // namespace dorm

@@ -1,0 +1,75 @@
+#pragma once
+// The type-erased engine under QuerySet<T>: runs a Query and hydrates objects through a
+// sink, counts, updates, deletes, inserts in bulk. Compiled once in lib/; the templates
+// above only adapt T to it.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dorm/model_base.hpp"
+#include "dorm/query.hpp"
+#include "dorm/sql/compiler.hpp"
+
+namespace dorm::detail {
+
+/// Where fetched rows go: one new object per row.
+class RowSink {
+   public:
+    virtual ~RowSink() = default;
+    /// A new default object; sets `base` to its ModelBase.
+    virtual void* emplace(ModelBase*& base) = 0;
+};
+
+/// A contiguous array of model objects (a std::vector<T>'s storage).
+struct ObjectSpan {
+    void* data;
+    std::size_t stride;
+    std::size_t size;
+    ModelBase* (*base)(void*);
+    [[nodiscard]] void* at(std::size_t i) const { return static_cast<char*>(data) + i * stride; }
+};
+
+void fetch(const Query& q, RowSink& sink);
+[[nodiscard]] std::int64_t count(const Query& q);
+[[nodiscard]] bool exists(const Query& q);
+std::int64_t update(const Query& q, const std::vector<Assignment>& set);
+DeleteResult erase(const Query& q);
+[[nodiscard]] Sql sql_of(const Query& q);
+[[nodiscard]] std::string explain(const Query& q);
+void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+                 std::size_t batch_size);
+std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+                         const std::vector<std::string>& fields);
+/// Rows of named fields as Values (values_list).
+[[nodiscard]] std::vector<std::vector<Value>> fetch_values(const Query& q,
+                                                           const std::vector<std::string>& fields);
+/// Sets fields of a new object from exact lookups (get_or_create).
+void assign_lookups(const ModelMeta& m, void* obj, const std::vector<Q>& lookups);
+
+/// Whether the alias's backend has SELECT ... FOR UPDATE.
+[[nodiscard]] bool connection_supports_for_update(const std::string& alias);
+
+[[nodiscard]] std::string does_not_exist_message(const ModelMeta& m);
+[[nodiscard]] std::string multiple_objects_message(const ModelMeta& m, std::size_t n);
+/// get() fetches at most this many rows to say how many matched.
+inline constexpr std::int64_t kMaxGetResults = 21;
+
+/// Rows streamed one at a time without a result cache (iterator()).
+class Stream {
+   public:
+    explicit Stream(const Query& q);
+    ~Stream();
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+    /// Hydrates the next row into obj; false at the end.
+    bool next(void* obj, ModelBase& base);
+
+   private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dorm::detail

@@ -1,0 +1,49 @@
+#pragma once
+// The two narrow interfaces between typed members and a backend statement: reading a
+// result column and binding a parameter. Backends implement them; fields call them.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "dorm/value.hpp"
+
+namespace dorm {
+
+/// The current row of a running statement. Columns are 0-based.
+class Row {
+   public:
+    virtual ~Row() = default;
+    [[nodiscard]] virtual int columns() const = 0;
+    [[nodiscard]] virtual bool is_null(int col) const = 0;
+    [[nodiscard]] virtual std::int64_t get_int64(int col) const = 0;
+    [[nodiscard]] virtual double get_double(int col) const = 0;
+    [[nodiscard]] virtual bool get_bool(int col) const = 0;
+    /// Text without a copy; valid until the next step.
+    [[nodiscard]] virtual std::string_view get_text(int col) const = 0;
+    [[nodiscard]] virtual Date get_date(int col) const = 0;
+    [[nodiscard]] virtual DateTime get_datetime(int col) const = 0;
+    [[nodiscard]] virtual Blob get_blob(int col) const = 0;
+    /// The column as whatever type the database reports (the generic, slower path).
+    [[nodiscard]] virtual Value get_value(int col) const = 0;
+};
+
+/// Parameters of a statement about to run. Indexes are 0-based.
+class Binder {
+   public:
+    virtual ~Binder() = default;
+    virtual void bind_null(int i) = 0;
+    virtual void bind_bool(int i, bool v) = 0;
+    virtual void bind_int64(int i, std::int64_t v) = 0;
+    virtual void bind_double(int i, double v) = 0;
+    /// The bytes must stay alive until the statement has run.
+    virtual void bind_text(int i, std::string_view v) = 0;
+    virtual void bind_date(int i, const Date& v) = 0;
+    virtual void bind_datetime(int i, const DateTime& v) = 0;
+    virtual void bind_blob(int i, const Blob& v) = 0;
+    virtual void bind_json(int i, std::string_view text) = 0;
+    /// Binds any Value by its type (kept alive by the caller).
+    void bind(int i, const Value& v);
+};
+
+}  // namespace dorm

@@ -1,0 +1,112 @@
+#pragma once
+// The SQL tree: tables, columns, parameters and predicates. It knows nothing of C++ model
+// types; the query builder (query.hpp) produces it and the compiler renders it.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dorm/value.hpp"
+
+namespace dorm::sql {
+
+/// Storage class of a column, as far as rendering SQL and DDL needs to know.
+enum class ColumnType { Bool, Integer, BigInt, Double, Varchar, Text, Date, DateTime, Json, Blob };
+
+struct Select;
+struct Node;
+using Expr = std::shared_ptr<const Node>;
+
+enum class Kind {
+    Column,     ///< table.name
+    Param,      ///< a bound value
+    ParamList,  ///< (?, ?, ...) from args
+    Star,       ///< *
+    Binary,     ///< args[0] name args[1]  (arithmetic, comparison)
+    And,
+    Or,
+    Not,
+    Lookup,     ///< a named lookup (exact, contains, ...) rendered by the dialect
+    Transform,  ///< a named transform (year, month, date, ...) rendered by the dialect
+    IsNull,     ///< args[0] IS NULL (name == "not": IS NOT NULL)
+    Func,       ///< name(args...)
+    Never,      ///< matches no row: the query need not run
+    Always,     ///< matches every row
+    Subquery,   ///< (SELECT ...)
+};
+
+struct Node {
+    Kind kind;
+    std::string name;   ///< column, operator, lookup, transform or function name
+    std::string table;  ///< column qualifier (empty: unqualified)
+    Value value;        ///< Param
+    std::vector<Expr> args;
+    std::shared_ptr<const Select> select;  ///< Subquery
+    ColumnType type = ColumnType::Text;    ///< Column/Transform: what the dialect renders for
+};
+
+// Builders: small and cheap, they only allocate the node.
+Expr column(std::string table, std::string name, ColumnType type);
+Expr param(Value v);
+Expr param_list(std::vector<Value> values);
+Expr star();
+Expr binary(std::string op, Expr lhs, Expr rhs);
+Expr and_(std::vector<Expr> parts);  ///< folds Never/Always; one part returns it
+Expr or_(std::vector<Expr> parts);
+Expr not_(Expr e);
+Expr lookup(std::string name, Expr lhs, Expr rhs);
+Expr transform(std::string name, Expr lhs, ColumnType type);
+Expr is_null(Expr e, bool negated = false);
+Expr func(std::string name, std::vector<Expr> args);
+Expr never();
+Expr always();
+Expr subquery(std::shared_ptr<const Select> s);
+
+[[nodiscard]] inline bool is_never(const Expr& e) { return e && e->kind == Kind::Never; }
+
+struct SelectItem {
+    Expr expr;
+    std::string alias;  ///< empty: none
+};
+
+struct OrderBy {
+    Expr expr;
+    bool descending = false;
+};
+
+struct Select {
+    std::string from;
+    std::shared_ptr<const Select> from_subquery;  ///< FROM (SELECT ...) "subquery" instead
+    std::vector<SelectItem> columns;
+    bool distinct = false;
+    Expr where;  ///< null: no WHERE
+    std::vector<Expr> group_by;
+    Expr having;
+    std::vector<OrderBy> order_by;
+    std::optional<std::int64_t> limit;
+    std::int64_t offset = 0;
+    bool for_update = false;
+};
+
+struct Insert {
+    std::string table;
+    std::vector<std::string> columns;
+    std::vector<std::vector<Expr>> rows;  ///< empty rows with no columns: DEFAULT VALUES
+    std::string returning;                ///< column to return where the dialect can
+};
+
+struct Update {
+    std::string table;
+    std::vector<std::pair<std::string, Expr>> set;
+    Expr where;
+};
+
+struct Delete {
+    std::string table;
+    Expr where;
+};
+
+}  // namespace dorm::sql

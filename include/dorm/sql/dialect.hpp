@@ -1,0 +1,77 @@
+#pragma once
+// What differs between database vendors, and nothing else: quoting, placeholders, lookup
+// and transform SQL, column types. Generic code asks features(); vendor text lives only in
+// lib/sql/dialects/.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dorm/sql/ast.hpp"
+
+namespace dorm::sql {
+
+struct Features {
+    bool returning = false;             ///< INSERT ... RETURNING
+    bool select_for_update = false;
+    bool filter_clause = false;         ///< aggregate FILTER (WHERE ...)
+    std::size_t max_params = 999;       ///< bound parameters per statement
+};
+
+/// Everything the DDL renderer needs of one column.
+struct ColumnDef {
+    std::string name;
+    ColumnType type = ColumnType::Text;
+    std::optional<std::size_t> max_length;
+    bool nullable = false;
+    bool primary_key = false;
+    bool auto_increment = false;
+    bool unique = false;
+};
+
+class Dialect {
+   public:
+    virtual ~Dialect() = default;
+    [[nodiscard]] virtual std::string_view vendor() const = 0;
+    [[nodiscard]] virtual const Features& features() const = 0;
+
+    /// Quotes an identifier ("name", doubling embedded quotes).
+    [[nodiscard]] virtual std::string quote(std::string_view ident) const;
+    /// The n-th (0-based) parameter placeholder.
+    virtual void placeholder(std::string& out, std::size_t n) const = 0;
+
+    /// Renders `lhs <lookup> rhs` for a named lookup (exact, iexact, contains, ...).
+    virtual void lookup(std::string& out, std::string_view name, const std::string& lhs,
+                        const std::string& rhs) const = 0;
+    /// The parameter a pattern lookup binds: "%abc%" for contains, with escapes.
+    [[nodiscard]] virtual Value lookup_value(std::string_view name, const Value& v) const;
+    /// A transform of a date/datetime column: year, month, day, week_day, quarter, hour,
+    /// minute, second, date.
+    virtual void transform(std::string& out, std::string_view name, const std::string& lhs,
+                           ColumnType type) const = 0;
+
+    /// Appends LIMIT/OFFSET (numbers the query builder computed, never user text).
+    virtual void limit_offset(std::string& out, std::optional<std::int64_t> limit,
+                              std::int64_t offset) const;
+
+    /// The column's definition in CREATE TABLE (without the name).
+    [[nodiscard]] virtual std::string column_definition(const ColumnDef& c) const = 0;
+    /// Longest identifier (index names are cut to it as Django cuts them).
+    [[nodiscard]] virtual std::size_t max_name_length() const = 0;
+    /// What precedes a SELECT to get its plan.
+    [[nodiscard]] virtual std::string explain_prefix() const = 0;
+    /// A query with one parameter (the table name) that returns a row if the table exists.
+    [[nodiscard]] virtual std::string table_exists_sql() const = 0;
+    [[nodiscard]] virtual std::string drop_table_sql(const std::string& table) const {
+        return "DROP TABLE IF EXISTS " + quote(table);
+    }
+};
+
+/// The dialect for a vendor name ("sqlite", "postgresql"); throws ConfigError otherwise.
+const Dialect& dialect_for(std::string_view vendor);
+
+/// Escapes LIKE wildcards (% _ \) with a backslash.
+std::string escape_like(std::string_view s);
+
+}  // namespace dorm::sql

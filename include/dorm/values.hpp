@@ -1,0 +1,43 @@
+#pragma once
+// values(): rows as JSON objects, still a chainable queryset until evaluated (API.md §5).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dorm/json.hpp"
+#include "dorm/query.hpp"
+
+namespace dorm {
+
+class ValuesQuerySet {
+   public:
+    ValuesQuerySet(Query q, std::vector<std::string> fields);
+
+    [[nodiscard]] ValuesQuerySet filter(std::string_view path, Operand v) const;
+    [[nodiscard]] ValuesQuerySet filter(const Q& q) const;
+    [[nodiscard]] ValuesQuerySet exclude(std::string_view path, Operand v) const;
+    [[nodiscard]] ValuesQuerySet exclude(const Q& q) const;
+    template <class... S>
+    [[nodiscard]] ValuesQuerySet order_by(S&&... fields) const {
+        return ordered({std::string(std::forward<S>(fields))...});
+    }
+    [[nodiscard]] ValuesQuerySet slice(std::int64_t low, std::optional<std::int64_t> high = {}) const;
+    [[nodiscard]] ValuesQuerySet distinct() const;
+
+    /// Runs the query: an array of objects keyed by field name.
+    [[nodiscard]] Json to_json() const;
+    operator Json() const { return to_json(); }
+    [[nodiscard]] std::size_t size() const { return to_json().size(); }
+    [[nodiscard]] const Query& query() const { return q_; }
+    [[nodiscard]] const std::vector<std::string>& fields() const { return fields_; }
+
+   private:
+    ValuesQuerySet ordered(std::vector<std::string> fields) const;
+    Query q_;
+    std::vector<std::string> fields_;
+};
+
+}  // namespace dorm

@@ -1,0 +1,104 @@
+#pragma once
+// Private to lib/: the backend interface (one connection, its prepared statements and
+// transaction state) and the per-thread connection lookup. Backends implement it with
+// SOCI; nothing here is installed.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dorm/row.hpp"
+#include "dorm/sql/compiler.hpp"
+#include "dorm/sql/dialect.hpp"
+
+namespace dorm::detail {
+
+/// A prepared statement: bind parameters, step through rows, reset for reuse.
+class Statement : public Row, public Binder {
+   public:
+    /// Runs or advances; true while a row is available.
+    virtual bool step() = 0;
+    virtual void reset() = 0;
+    [[nodiscard]] virtual std::int64_t changes() const = 0;
+    /// The id the last INSERT generated (RETURNING or the backend's own call).
+    [[nodiscard]] virtual std::int64_t inserted_id() = 0;
+    bool in_use = false;
+};
+
+struct Savepoint {
+    std::string name;
+    std::size_t callbacks_before = 0;  ///< on_commit callbacks registered before it
+};
+
+class Connection {
+   public:
+    virtual ~Connection() = default;
+    [[nodiscard]] virtual const sql::Dialect& dialect() const = 0;
+    /// A prepared statement for this SQL text, cached per connection.
+    virtual Statement& prepare(const std::string& sql);
+    /// A statement that is not cached (for a cached one still in use).
+    virtual std::unique_ptr<Statement> prepare_uncached(const std::string& sql) = 0;
+    /// Runs SQL without parameters or results (DDL, transaction control).
+    virtual void execute(const std::string& sql) = 0;
+    /// Whether the connection still works (after an error).
+    [[nodiscard]] virtual bool alive() = 0;
+    [[nodiscard]] virtual std::string begin_sql() const { return "BEGIN"; }
+
+    // Transaction state, kept by transaction.cpp.
+    std::vector<Savepoint> savepoints;  ///< empty: autocommit; [0] is the outer BEGIN
+    std::vector<std::function<void()>> on_commit;
+    bool needs_rollback = false;
+    std::size_t savepoint_counter = 0;
+    std::string alias;
+
+   protected:
+    void clear_cache() { cache_.clear(); }
+
+   private:
+    std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+/// The calling thread's connection for an alias (opened on first use).
+Connection& connection(const std::string& alias);
+
+/// One statement run: prepares (cached), binds, records for CaptureQueries, and resets the
+/// statement when it goes out of scope.
+class Cursor {
+   public:
+    Cursor(Connection& c, const Sql& q);
+    /// Prepared but not bound: the caller binds through stmt() and calls run().
+    Cursor(Connection& c, const std::string& sql);
+    ~Cursor();
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
+
+    [[nodiscard]] Statement& stmt() { return *stmt_; }
+    [[nodiscard]] const Row& row() const { return *stmt_; }
+    /// Steps to the next row; false at the end.
+    bool next();
+    /// Records and runs a statement bound through stmt() (no rows expected).
+    void run(const std::vector<Value>* params_for_capture = nullptr);
+    /// Resets for another round of binds (prepared-once loops).
+    void rearm();
+
+   private:
+    void fail(const std::exception_ptr& e);
+    Connection& conn_;
+    Statement* stmt_;
+    std::unique_ptr<Statement> owned_;
+    const std::string* sql_;
+    std::string sql_text_;
+};
+
+/// Records into every active CaptureQueries of this thread (cheap when none is active).
+void capture(const std::string& sql, const std::vector<Value>& params);
+[[nodiscard]] bool capturing();
+
+// Backend factories.
+std::unique_ptr<Connection> open_sqlite(const std::string& path);
+std::unique_ptr<Connection> open_postgresql(const std::string& conninfo);
+
+}  // namespace dorm::detail

@@ -1,0 +1,186 @@
+// The SQLite backend: SOCI opens and owns the session; dorm steps SQLite's own prepared
+// statements through the native handle SOCI exposes, which is where the speed is.
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>  // puts <sqlite3.h> into namespace sqlite_api
+
+#include <regex>
+
+#include "../backend.hpp"
+#include "dorm/error.hpp"
+
+namespace dorm::detail {
+
+using namespace sqlite_api;
+
+namespace {
+
+[[noreturn]] void raise(sqlite3* db, int rc, const std::string& sql) {
+    int ext = sqlite3_extended_errcode(db);
+    std::string msg = sqlite3_errmsg(db);
+    if (!sql.empty()) msg += " [SQL: " + sql + "]";
+    if ((rc & 0xff) == SQLITE_CONSTRAINT || (ext & 0xff) == SQLITE_CONSTRAINT)
+        throw IntegrityError(msg);
+    throw OperationalError(msg);
+}
+
+class SqliteStatement final : public Statement {
+   public:
+    SqliteStatement(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
+        int rc = sqlite3_prepare_v3(db, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                    &st_, nullptr);
+        if (rc != SQLITE_OK) raise(db, rc, sql);
+    }
+    ~SqliteStatement() override { sqlite3_finalize(st_); }
+
+    bool step() override {
+        int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        raise(db_, rc, sql_);
+    }
+    void reset() override { sqlite3_reset(st_); }
+    std::int64_t changes() const override { return sqlite3_changes64(db_); }
+    std::int64_t inserted_id() override { return sqlite3_last_insert_rowid(db_); }
+
+    // Row
+    int columns() const override { return sqlite3_column_count(st_); }
+    bool is_null(int c) const override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
+    std::int64_t get_int64(int c) const override { return sqlite3_column_int64(st_, c); }
+    double get_double(int c) const override { return sqlite3_column_double(st_, c); }
+    bool get_bool(int c) const override { return sqlite3_column_int64(st_, c) != 0; }
+    std::string_view get_text(int c) const override {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
+        return {p ? p : "", std::size_t(sqlite3_column_bytes(st_, c))};
+    }
+    Date get_date(int c) const override {
+        auto t = get_text(c);
+        if (auto d = parse_date(t)) return *d;
+        throw OperationalError("malformed date '" + std::string(t) + "' in column " +
+                               std::to_string(c) + " [SQL: " + sql_ + "]");
+    }
+    DateTime get_datetime(int c) const override {
+        auto t = get_text(c);
+        if (auto d = parse_datetime(t)) return *d;
+        throw OperationalError("malformed datetime '" + std::string(t) + "' in column " +
+                               std::to_string(c) + " [SQL: " + sql_ + "]");
+    }
+    Blob get_blob(int c) const override {
+        const auto* p = static_cast<const std::byte*>(sqlite3_column_blob(st_, c));
+        return Blob(p, p + sqlite3_column_bytes(st_, c));
+    }
+    Value get_value(int c) const override {
+        switch (sqlite3_column_type(st_, c)) {
+            case SQLITE_INTEGER: return Value(get_int64(c));
+            case SQLITE_FLOAT: return Value(get_double(c));
+            case SQLITE_TEXT: return Value(std::string(get_text(c)));
+            case SQLITE_BLOB: return Value(get_blob(c));
+            default: return Value();
+        }
+    }
+
+    // Binder (SQLite counts parameters from 1)
+    void bind_null(int i) override { sqlite3_bind_null(st_, i + 1); }
+    void bind_bool(int i, bool v) override { sqlite3_bind_int(st_, i + 1, v ? 1 : 0); }
+    void bind_int64(int i, std::int64_t v) override { sqlite3_bind_int64(st_, i + 1, v); }
+    void bind_double(int i, double v) override { sqlite3_bind_double(st_, i + 1, v); }
+    void bind_text(int i, std::string_view v) override {
+        sqlite3_bind_text(st_, i + 1, v.data(), int(v.size()), SQLITE_STATIC);
+    }
+    void bind_date(int i, const Date& v) override {
+        char buf[10];
+        format_date_to(v, buf);
+        sqlite3_bind_text(st_, i + 1, buf, 10, SQLITE_TRANSIENT);
+    }
+    void bind_datetime(int i, const DateTime& v) override {
+        std::string s = format_datetime(v);
+        sqlite3_bind_text(st_, i + 1, s.data(), int(s.size()), SQLITE_TRANSIENT);
+    }
+    void bind_blob(int i, const Blob& v) override {
+        sqlite3_bind_blob(st_, i + 1, v.data(), int(v.size()), SQLITE_STATIC);
+    }
+    void bind_json(int i, std::string_view text) override {
+        sqlite3_bind_text(st_, i + 1, text.data(), int(text.size()), SQLITE_TRANSIENT);
+    }
+
+   private:
+    sqlite3* db_;
+    sqlite3_stmt* st_ = nullptr;
+    std::string sql_;
+};
+
+// REGEXP for SQLite, which has the operator but no function behind it. A leading "(?i)"
+// (how the iregex lookup is rendered, as in Django) makes the match case-insensitive.
+void regexp_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    auto* re = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 0));
+    if (!re) {
+        std::string pattern(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
+        auto flags = std::regex::ECMAScript;
+        if (pattern.rfind("(?i)", 0) == 0) {
+            pattern.erase(0, 4);
+            flags |= std::regex::icase;
+        }
+        try {
+            re = new std::regex(pattern, flags);
+        } catch (const std::regex_error& e) {
+            sqlite3_result_error(ctx, ("invalid regular expression: " + pattern).c_str(), -1);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 0, re, [](void* p) { delete static_cast<std::regex*>(p); });
+    }
+    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+    sqlite3_result_int(ctx, std::regex_search(text, *re) ? 1 : 0);
+}
+
+class SqliteConnection final : public Connection {
+   public:
+    explicit SqliteConnection(const std::string& path) {
+        static const bool registered = (soci::register_factory_sqlite3(), true);
+        (void)registered;
+        try {
+            session_.open("sqlite3", "db=" + path + " timeout=30");
+        } catch (const soci::soci_error& e) {
+            throw OperationalError("cannot open SQLite database '" + path + "': " + e.what());
+        }
+        db_ = static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, 30000);
+        execute("PRAGMA foreign_keys = ON");
+        sqlite3_create_function(db_, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                regexp_function, nullptr, nullptr);
+    }
+    ~SqliteConnection() override {
+        // Statements must be finalized before SOCI closes the session.
+        clear_cache();
+    }
+
+    const sql::Dialect& dialect() const override { return sql::dialect_for("sqlite"); }
+    std::unique_ptr<Statement> prepare_uncached(const std::string& sql) override {
+        return std::make_unique<SqliteStatement>(db_, sql);
+    }
+    void execute(const std::string& sql) override {
+        char* err = nullptr;
+        int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+        sqlite3_free(err);
+        if (rc != SQLITE_OK) raise(db_, rc, sql);
+    }
+    bool alive() override { return true; }
+    // IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
+    // instead of deadlocking when both try to upgrade a read lock.
+    std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
+
+   private:
+    soci::session session_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Connection> open_sqlite(const std::string& path) {
+    return std::make_unique<SqliteConnection>(path);
+}
+
+}  // namespace dorm::detail

@@ -1,0 +1,94 @@
+#include "dorm/meta.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include "dorm/error.hpp"
+
+namespace dorm {
+
+namespace {
+std::mutex registry_mutex;
+std::vector<const ModelMeta*>& registry() {
+    static std::vector<const ModelMeta*> r;
+    return r;
+}
+}  // namespace
+
+const FieldMeta* ModelMeta::find(std::string_view n) const {
+    if (n == "pk") return &fields[pk];
+    for (const auto& f : fields)
+        if (f.name == n) return &f;
+    for (const auto& f : fields)
+        if (f.column == n) return &f;
+    return nullptr;
+}
+
+const FieldMeta& ModelMeta::field(std::string_view n, std::string_view context) const {
+    if (const FieldMeta* f = find(n)) return *f;
+    std::string msg = name + " has no field '" + std::string(n) + "'";
+    if (!context.empty() && context != n) msg += " in '" + std::string(context) + "'";
+    throw FieldError(msg + " (choices: " + field_names() + ")");
+}
+
+std::string ModelMeta::field_names() const {
+    std::vector<std::string> names;
+    for (const auto& f : fields) names.push_back(f.name);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+const std::vector<const ModelMeta*>& registered_models() { return registry(); }
+
+namespace detail {
+
+void register_model(const ModelMeta& m) {
+    std::lock_guard lock(registry_mutex);
+    auto& r = registry();
+    if (std::find(r.begin(), r.end(), &m) == r.end()) r.push_back(&m);
+}
+
+std::string snake_case(std::string_view name) {
+    std::string out;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (std::isupper(static_cast<unsigned char>(c))) {
+            bool boundary = i > 0 && (std::islower(static_cast<unsigned char>(name[i - 1])) ||
+                                      (i + 1 < name.size() &&
+                                       std::islower(static_cast<unsigned char>(name[i + 1])) &&
+                                       std::isupper(static_cast<unsigned char>(name[i - 1]))));
+            if (boundary && out.back() != '_') out += '_';
+            out += char(std::tolower(static_cast<unsigned char>(c)));
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+void finish_meta(ModelMeta& m) {
+    std::size_t pks = 0;
+    for (std::size_t i = 0; i < m.fields.size(); ++i) {
+        if (m.fields[i].primary_key) {
+            m.pk = i;
+            ++pks;
+        }
+    }
+    if (pks != 1)
+        throw ConfigError(m.name + " must have exactly one primary key (it has " +
+                          std::to_string(pks) + ")");
+    for (const auto& o : m.ordering) {
+        std::string_view n = o;
+        if (n == "?") continue;
+        if (!n.empty() && n[0] == '-') n.remove_prefix(1);
+        (void)m.field(n, "ordering");
+    }
+    for (const auto& group : m.unique_together)
+        for (const auto& n : group) (void)m.field(n, "unique_together");
+}
+
+}  // namespace detail
+}  // namespace dorm

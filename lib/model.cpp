@@ -1,0 +1,295 @@
+// Instance operations (save, refresh, erase, full_clean) on model metadata.
+#include <algorithm>
+
+#include "backend.hpp"
+#include "dorm/database.hpp"
+#include "dorm/error.hpp"
+#include "dorm/model_base.hpp"
+#include "dorm/query.hpp"
+#include "dorm/queryset_core.hpp"
+#include "dorm/transaction.hpp"
+
+namespace dorm::detail {
+
+const std::string& ModelBase::db_alias() const {
+    static const std::string def = "default";
+    return state_ ? state_->alias : def;
+}
+
+InstanceState& ModelBase::state() {
+    if (!state_) state_ = std::make_unique<InstanceState>();
+    return *state_;
+}
+
+void ModelBase::set_alias(const std::string& alias) {
+    if (!state_ && alias == "default") return;
+    state().alias = alias;
+}
+
+namespace {
+
+DateTime now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+bool pk_unset(const ModelMeta& m, const void* obj) {
+    Value pk = m.pk_field().access->get(obj);
+    if (pk.is_null()) return true;
+    return m.pk_field().auto_increment && pk.as_int() == 0;
+}
+
+bool is_deferred(const ModelBase& b, const FieldMeta& f) {
+    const InstanceState* s = b.state_if();
+    return s && std::find(s->deferred.begin(), s->deferred.end(), &f) != s->deferred.end();
+}
+
+void stamp(const FieldMeta& f, void* obj, bool inserting) {
+    if (!(f.auto_now || (f.auto_now_add && inserting))) return;
+    DateTime t = now();
+    if (f.type == sql::ColumnType::Date) f.access->set(obj, Value(Date{std::chrono::floor<std::chrono::days>(t)}));
+    else f.access->set(obj, Value(t));
+}
+
+// Adds the model and the offending values to a constraint error from the database.
+[[noreturn]] void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e) {
+    std::string msg = m.name + ": " + e.what();
+    std::string values;
+    std::string_view what = e.what();
+    for (const auto& f : m.fields) {
+        if (what.find(m.table + "." + f.column) == std::string_view::npos &&
+            what.find("(" + f.column + ")") == std::string_view::npos)
+            continue;
+        values += (values.empty() ? "" : ", ") + f.name + "=" + f.access->get(obj).repr();
+    }
+    if (!values.empty()) msg += " (" + values + ")";
+    throw IntegrityError(msg, e.sqlstate);
+}
+
+}  // namespace
+
+void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    Connection& c = connection(base.db_alias());
+    const bool auto_pk = m.pk_field().auto_increment && pk_unset(m, obj);
+    std::vector<const FieldMeta*> cols;
+    for (const auto& f : m.fields) {
+        stamp(f, obj, true);
+        if (!(f.primary_key && auto_pk)) cols.push_back(&f);
+    }
+    sql::Insert ins;
+    ins.table = m.table;
+    ins.rows.emplace_back();
+    for (const FieldMeta* f : cols) {
+        ins.columns.push_back(f->column);
+        ins.rows[0].push_back(sql::param(Value()));
+    }
+    if (auto_pk) ins.returning = m.pk_field().column;
+    Sql sql = sql::compile(ins, c.dialect());
+    try {
+        Cursor cur(c, sql.text);
+        std::vector<Value> captured;
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            cols[i]->access->bind(obj, cur.stmt(), int(i));
+            if (capturing()) captured.push_back(cols[i]->access->get(obj));
+        }
+        if (capturing()) capture(sql.text, captured);
+        cur.next();
+        if (auto_pk) m.pk_field().access->set(obj, Value(cur.stmt().inserted_id()));
+    } catch (const IntegrityError& e) {
+        rethrow_integrity(m, obj, e);
+    }
+}
+
+void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
+                   const std::vector<std::string>* update_fields) {
+    if (pk_unset(m, obj)) {
+        if (update_fields)
+            throw Error(m.name + ": save() with update fields needs a saved instance");
+        insert_instance(m, obj, base);
+        return;
+    }
+    std::vector<const FieldMeta*> cols;
+    if (update_fields) {
+        for (const auto& n : *update_fields) {
+            const FieldMeta& f = m.field(n, "save()");
+            if (f.primary_key) throw FieldError(m.name + ": save() cannot update the primary key");
+            cols.push_back(&f);
+        }
+    } else {
+        for (const auto& f : m.fields)
+            if (!f.primary_key && !is_deferred(base, f)) cols.push_back(&f);
+    }
+    for (const FieldMeta* f : cols) stamp(*f, obj, false);
+    Connection& c = connection(base.db_alias());
+    sql::Update up;
+    up.table = m.table;
+    for (const FieldMeta* f : cols) up.set.emplace_back(f->column, sql::param(Value()));
+    up.where = sql::lookup("exact", m.pk_field().column_expr(m.table), sql::param(Value()));
+    std::int64_t changed = 0;
+    if (!cols.empty()) {
+        Sql sql = sql::compile(up, c.dialect());
+        try {
+            Cursor cur(c, sql.text);
+            std::vector<Value> captured;
+            int i = 0;
+            for (const FieldMeta* f : cols) {
+                f->access->bind(obj, cur.stmt(), i++);
+                if (capturing()) captured.push_back(f->access->get(obj));
+            }
+            m.pk_field().access->bind(obj, cur.stmt(), i);
+            if (capturing()) {
+                captured.push_back(m.pk_field().access->get(obj));
+                capture(sql.text, captured);
+            }
+            cur.next();
+            changed = cur.stmt().changes();
+        } catch (const IntegrityError& e) {
+            rethrow_integrity(m, obj, e);
+        }
+    } else {
+        Query q(m);
+        q.set_alias(base.db_alias());
+        q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
+        changed = detail::exists(q) ? 1 : 0;
+    }
+    if (changed) return;
+    if (update_fields)
+        throw DoesNotExist(m.name + ": save() with update fields matched no row (pk=" +
+                           m.pk_field().access->get(obj).repr() + ")");
+    insert_instance(m, obj, base);  // a hand-set key with no row yet: INSERT, as Django does
+}
+
+namespace {
+class SelfSink final : public RowSink {
+   public:
+    SelfSink(void* obj, ModelBase& base) : obj_(obj), base_(base) {}
+    void* emplace(ModelBase*& base) override {
+        if (used_) throw MultipleObjectsReturned("refresh() matched several rows");
+        used_ = true;
+        base = &base_;
+        return obj_;
+    }
+    bool used_ = false;
+
+   private:
+    void* obj_;
+    ModelBase& base_;
+};
+}  // namespace
+
+void refresh_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    Query q(m);
+    q.set_alias(base.db_alias());
+    q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
+    SelfSink sink(obj, base);
+    fetch(q, sink);
+    if (!sink.used_) throw DoesNotExist(does_not_exist_message(m));
+}
+
+DeleteResult erase_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    if (pk_unset(m, obj))
+        throw Error(m.name + " object can't be deleted because its " + m.pk_field().name +
+                    " attribute is not set");
+    Query q(m);
+    q.set_alias(base.db_alias());
+    q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
+    DeleteResult r = erase(q);
+    if (m.pk_field().auto_increment) m.pk_field().access->set(obj, Value(std::int64_t(0)));
+    return r;
+}
+
+namespace {
+std::size_t utf8_length(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+    return n;
+}
+
+std::string choices_text(const FieldMeta& f) {
+    std::string out;
+    for (const auto& [v, label] : f.choices) out += (out.empty() ? "" : ", ") + v.repr();
+    return out;
+}
+}  // namespace
+
+void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& base) {
+    std::map<std::string, std::vector<std::string>> errors;
+    for (const auto& f : m.fields) {
+        if (f.primary_key && f.auto_increment) continue;
+        if (is_deferred(base, f)) continue;
+        Value v = f.access->get(obj);
+        auto& errs = errors[f.name];
+        if (v.is_null()) {
+            if (!f.nullable) errs.push_back("This field cannot be null.");
+            continue;
+        }
+        bool text = f.type == sql::ColumnType::Varchar || f.type == sql::ColumnType::Text;
+        if (text && v.get<std::string>().empty() && !f.blank) {
+            errs.push_back("This field cannot be blank.");
+            continue;
+        }
+        if (text && f.max_length && utf8_length(v.get<std::string>()) > *f.max_length)
+            errs.push_back("Ensure this value has at most " + std::to_string(*f.max_length) +
+                           " characters (it has " + std::to_string(utf8_length(v.get<std::string>())) + ").");
+        if (!f.choices.empty() &&
+            std::none_of(f.choices.begin(), f.choices.end(), [&](const auto& c) {
+                return c.first == v || c.first.to_string() == v.to_string();
+            }))
+            errs.push_back("Value " + v.repr() + " is not a valid choice (choices: " + choices_text(f) + ").");
+        for (const auto& validate : f.validators) {
+            try {
+                validate(v);
+            } catch (const ValidationError& e) {
+                for (const auto& [field, msgs] : e.errors) errs.insert(errs.end(), msgs.begin(), msgs.end());
+            } catch (const Error& e) {
+                errs.push_back(e.what());
+            }
+        }
+    }
+    std::erase_if(errors, [](const auto& kv) { return kv.second.empty(); });
+
+    // Uniqueness, as Django's validate_unique: one query per unique field or group.
+    auto others = [&](std::vector<std::pair<const FieldMeta*, Value>> lookups) {
+        Query q(m);
+        q.set_alias(base.db_alias());
+        for (auto& [f, v] : lookups) q.add_filter(f->name, Operand(v), false);
+        if (!pk_unset(m, obj)) q.add_filter("pk", Operand(m.pk_field().access->get(obj)), true);
+        return exists(q);
+    };
+    for (const auto& f : m.fields) {
+        if (!f.unique || f.primary_key || errors.count(f.name)) continue;
+        Value v = f.access->get(obj);
+        if (v.is_null()) continue;
+        if (others({{&f, v}}))
+            errors[f.name].push_back(m.name + " with this " + f.name + " already exists.");
+    }
+    for (const auto& group : m.unique_together) {
+        std::vector<std::pair<const FieldMeta*, Value>> lookups;
+        std::string names;
+        bool skip = false;
+        for (const auto& n : group) {
+            const FieldMeta& f = m.field(n);
+            Value v = f.access->get(obj);
+            skip = skip || v.is_null() || errors.count(f.name);
+            lookups.emplace_back(&f, v);
+            names += (names.empty() ? "" : " and ") + f.name;
+        }
+        if (!skip && others(lookups))
+            errors["__all__"].push_back(m.name + " with this " + names + " already exists.");
+    }
+    if (!errors.empty()) throw ValidationError(std::move(errors));
+}
+
+void apply_defaults(const ModelMeta& m, void* obj) {
+    for (const auto& f : m.fields)
+        if (f.default_value) f.access->set(obj, *f.default_value);
+}
+
+Value annotation_of(const ModelBase& base, std::string_view name, const ModelMeta& m) {
+    if (const InstanceState* s = base.state_if()) {
+        auto it = s->annotations.find(name);
+        if (it != s->annotations.end()) return it->second;
+    }
+    throw FieldError(m.name + " has no annotation '" + std::string(name) + "'");
+}
+
+}  // namespace dorm::detail

@@ -1,0 +1,288 @@
+// The engine under QuerySet<T>: compiles a Query for the alias's dialect, runs it, and
+// hydrates rows straight into members through FieldAccess.
+#include "dorm/queryset_core.hpp"
+
+#include "backend.hpp"
+#include "dorm/error.hpp"
+#include "dorm/transaction.hpp"
+
+namespace dorm::detail {
+
+namespace {
+
+std::vector<const FieldMeta*> deferred_of(const ModelMeta& m,
+                                          const std::vector<const FieldMeta*>& loaded) {
+    std::vector<const FieldMeta*> out;
+    if (loaded.size() == m.fields.size()) return out;
+    for (const auto& f : m.fields)
+        if (std::find(loaded.begin(), loaded.end(), &f) == loaded.end()) out.push_back(&f);
+    return out;
+}
+
+// Per-row bookkeeping beyond the members, only when there is any.
+void mark(ModelBase& base, const std::string& alias, const std::vector<const FieldMeta*>& deferred) {
+    if (alias != "default") base.set_alias(alias);
+    if (!deferred.empty()) base.state().deferred = deferred;
+}
+
+[[noreturn]] void rethrow_integrity(const ModelMeta& m, const IntegrityError& e) {
+    throw IntegrityError(m.name + ": " + e.what(), e.sqlstate);
+}
+
+}  // namespace
+
+void fetch(const Query& q, RowSink& sink) {
+    Connection& c = connection(q.alias());
+    const auto fields = q.loaded_fields();
+    const auto deferred = deferred_of(q.model(), fields);
+    Cursor cur(c, sql::compile(q.select(), c.dialect()));
+    const Row& row = cur.row();
+    const int n = int(fields.size());
+    while (cur.next()) {
+        ModelBase* base = nullptr;
+        void* obj = sink.emplace(base);
+        for (int i = 0; i < n; ++i) fields[std::size_t(i)]->access->read(obj, row, i);
+        if (!deferred.empty() || q.alias() != "default") mark(*base, q.alias(), deferred);
+    }
+}
+
+std::int64_t count(const Query& q) {
+    Connection& c = connection(q.alias());
+    Cursor cur(c, sql::compile(q.select_count(), c.dialect()));
+    return cur.next() ? cur.row().get_int64(0) : 0;
+}
+
+bool exists(const Query& q) {
+    Connection& c = connection(q.alias());
+    Cursor cur(c, sql::compile(q.select_exists(), c.dialect()));
+    return cur.next();
+}
+
+std::int64_t update(const Query& q, const std::vector<Assignment>& set) {
+    sql::Update u = q.update(set);
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        const FieldMeta& f = q.model().field(set[i].field);
+        if (!f.nullable && u.set[i].second->kind == sql::Kind::Param && u.set[i].second->value.is_null())
+            throw IntegrityError(q.model().name + "." + f.name + " cannot be NULL (update() with NULL)");
+    }
+    Connection& c = connection(q.alias());
+    try {
+        Cursor cur(c, sql::compile(u, c.dialect()));
+        cur.next();
+        return cur.stmt().changes();
+    } catch (const IntegrityError& e) {
+        rethrow_integrity(q.model(), e);
+    }
+}
+
+DeleteResult erase(const Query& q) {
+    Connection& c = connection(q.alias());
+    try {
+        Cursor cur(c, sql::compile(q.remove(), c.dialect()));
+        cur.next();
+        std::int64_t n = cur.stmt().changes();
+        DeleteResult r;
+        r.total = n;
+        if (n) r.per_model[q.model().table] = n;
+        return r;
+    } catch (const IntegrityError& e) {
+        rethrow_integrity(q.model(), e);
+    }
+}
+
+Sql sql_of(const Query& q) { return sql::compile(q.select(), connection(q.alias()).dialect()); }
+
+std::string explain(const Query& q) {
+    Connection& c = connection(q.alias());
+    Sql s = sql::compile(q.select(), c.dialect());
+    s.text = c.dialect().explain_prefix() + s.text;
+    Cursor cur(c, s);
+    std::string out;
+    while (cur.next()) {
+        std::string line;
+        for (int i = 0; i < cur.row().columns(); ++i)
+            line += (i ? " " : "") + cur.row().get_value(i).to_string();
+        out += (out.empty() ? "" : "\n") + line;
+    }
+    return out;
+}
+
+namespace {
+
+DateTime now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+bool pk_unset(const ModelMeta& m, const void* obj) {
+    Value pk = m.pk_field().access->get(obj);
+    return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
+}
+
+}  // namespace
+
+void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+                 std::size_t batch_size) {
+    (void)batch_size;  // one prepared single-row INSERT reused is SQLite's fastest path
+    if (objs.size == 0) return;
+    Connection& c = connection(alias);
+    const DateTime stamp = now();
+    Atomic tx(alias);
+    for (bool with_pk : {false, true}) {
+        std::vector<const FieldMeta*> cols;
+        for (const auto& f : m.fields)
+            if (!(f.primary_key && f.auto_increment && !with_pk)) cols.push_back(&f);
+        sql::Insert ins;
+        ins.table = m.table;
+        ins.rows.emplace_back();
+        for (const FieldMeta* f : cols) {
+            ins.columns.push_back(f->column);
+            ins.rows[0].push_back(sql::param(Value()));
+        }
+        const bool auto_pk = m.pk_field().auto_increment && !with_pk;
+        if (auto_pk) ins.returning = m.pk_field().column;
+        const Sql sql = sql::compile(ins, c.dialect());
+        std::optional<Cursor> cur;
+        for (std::size_t k = 0; k < objs.size; ++k) {
+            void* obj = objs.at(k);
+            if (pk_unset(m, obj) == with_pk) continue;
+            for (const auto& f : m.fields)
+                if (f.auto_now || f.auto_now_add)
+                    f.access->set(obj, f.type == sql::ColumnType::Date
+                                           ? Value(Date{std::chrono::floor<std::chrono::days>(stamp)})
+                                           : Value(stamp));
+            if (!cur) cur.emplace(c, sql.text);
+            else cur->rearm();
+            std::vector<Value> captured;
+            for (std::size_t i = 0; i < cols.size(); ++i) {
+                cols[i]->access->bind(obj, cur->stmt(), int(i));
+                if (capturing()) captured.push_back(cols[i]->access->get(obj));
+            }
+            try {
+                if (capturing()) capture(sql.text, captured);
+                cur->next();
+            } catch (const IntegrityError& e) {
+                rethrow_integrity(m, e);
+            }
+            if (auto_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
+            if (alias != "default") objs.base(obj)->set_alias(alias);
+        }
+    }
+    tx.commit();
+}
+
+std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+                         const std::vector<std::string>& fields) {
+    if (objs.size == 0) return 0;
+    std::vector<const FieldMeta*> cols;
+    for (const auto& n : fields) {
+        const FieldMeta& f = m.field(n, "bulk_update()");
+        if (f.primary_key) throw FieldError(m.name + ": bulk_update() cannot change the primary key");
+        cols.push_back(&f);
+    }
+    if (cols.empty()) throw FieldError(m.name + ": bulk_update() needs at least one field");
+    Connection& c = connection(alias);
+    sql::Update up;
+    up.table = m.table;
+    for (const FieldMeta* f : cols) up.set.emplace_back(f->column, sql::param(Value()));
+    up.where = sql::lookup("exact", m.pk_field().column_expr(m.table), sql::param(Value()));
+    const Sql sql = sql::compile(up, c.dialect());
+    std::int64_t total = 0;
+    Atomic tx(alias);
+    std::optional<Cursor> cur;
+    for (std::size_t k = 0; k < objs.size; ++k) {
+        void* obj = objs.at(k);
+        if (pk_unset(m, obj)) throw Error(m.name + ": bulk_update() needs saved objects");
+        if (!cur) cur.emplace(c, sql.text);
+        else cur->rearm();
+        std::vector<Value> captured;
+        int i = 0;
+        for (const FieldMeta* f : cols) {
+            f->access->bind(obj, cur->stmt(), i++);
+            if (capturing()) captured.push_back(f->access->get(obj));
+        }
+        m.pk_field().access->bind(obj, cur->stmt(), i);
+        if (capturing()) {
+            captured.push_back(m.pk_field().access->get(obj));
+            capture(sql.text, captured);
+        }
+        try {
+            cur->next();
+        } catch (const IntegrityError& e) {
+            rethrow_integrity(m, e);
+        }
+        total += cur->stmt().changes();
+    }
+    cur.reset();
+    tx.commit();
+    return total;
+}
+
+std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<std::string>& fields) {
+    Connection& c = connection(q.alias());
+    Cursor cur(c, sql::compile(q.select_values(fields), c.dialect()));
+    std::vector<std::vector<Value>> out;
+    const int n = cur.row().columns();
+    while (cur.next()) {
+        auto& r = out.emplace_back();
+        r.reserve(std::size_t(n));
+        for (int i = 0; i < n; ++i) r.push_back(cur.row().get_value(i));
+    }
+    return out;
+}
+
+void assign_lookups(const ModelMeta& m, void* obj, const std::vector<Q>& lookups) {
+    for (const Q& q : lookups) {
+        if (q.kind() != Q::Kind::Leaf) {
+            if (q.kind() == Q::Kind::And && !q.negated()) assign_lookups(m, obj, q.children());
+            continue;
+        }
+        if (q.negated() || q.value().kind() != Operand::Kind::Value) continue;
+        std::string_view path = q.path();
+        if (path.size() > 7 && path.substr(path.size() - 7) == "__exact") path.remove_suffix(7);
+        if (path.find("__") != std::string_view::npos) continue;
+        const FieldMeta& f = m.field(path, q.path());
+        f.access->set(obj, Query::clean_value(m, f, q.value().value()));
+    }
+}
+
+bool connection_supports_for_update(const std::string& alias) {
+    return connection(alias).dialect().features().select_for_update;
+}
+
+std::string does_not_exist_message(const ModelMeta& m) {
+    return m.name + " matching query does not exist.";
+}
+
+std::string multiple_objects_message(const ModelMeta& m, std::size_t n) {
+    return "get() returned more than one " + m.name + " -- it returned " +
+           (std::int64_t(n) >= kMaxGetResults ? "more than " + std::to_string(kMaxGetResults - 1)
+                                              : std::to_string(n)) +
+           "!";
+}
+
+struct Stream::Impl {
+    Impl(const Query& q)
+        : query(q),
+          conn(connection(q.alias())),
+          fields(q.loaded_fields()),
+          deferred(deferred_of(q.model(), fields)),
+          cursor(conn, sql::compile(q.select(), conn.dialect())) {}
+    Query query;
+    Connection& conn;
+    std::vector<const FieldMeta*> fields;
+    std::vector<const FieldMeta*> deferred;
+    Cursor cursor;
+};
+
+Stream::Stream(const Query& q) : impl_(std::make_unique<Impl>(q)) {}
+Stream::~Stream() = default;
+
+bool Stream::next(void* obj, ModelBase& base) {
+    if (!impl_->cursor.next()) return false;
+    for (std::size_t i = 0; i < impl_->fields.size(); ++i)
+        impl_->fields[i]->access->read(obj, impl_->cursor.row(), int(i));
+    mark(base, impl_->query.alias(), impl_->deferred);
+    return true;
+}
+
+}  // namespace dorm::detail

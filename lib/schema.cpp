@@ -1,0 +1,96 @@
+#include "dorm/schema.hpp"
+
+#include <algorithm>
+
+#include "backend.hpp"
+#include "detail/md5.hpp"
+#include "dorm/error.hpp"
+#include "dorm/transaction.hpp"
+
+namespace dorm {
+
+namespace detail {
+
+std::string index_name(const std::string& table, const std::vector<std::string>& columns,
+                       const std::string& suffix, const sql::Dialect& d) {
+    std::vector<std::string_view> parts{table};
+    for (const auto& c : columns) parts.push_back(c);
+    std::string hash = md5_hex(parts).substr(0, 8) + suffix;
+    std::string joined;
+    for (const auto& c : columns) joined += (joined.empty() ? "" : "_") + c;
+    std::string name = table + "_" + joined + "_" + hash;
+    const std::size_t max = d.max_name_length();
+    if (name.size() <= max) return name;
+    if (hash.size() > max / 3) hash = hash.substr(0, max / 3);
+    std::size_t other = (max - hash.size()) / 2 - 1;
+    name = table.substr(0, other) + "_" + joined.substr(0, other) + "_" + hash;
+    if (name[0] == '_' || std::isdigit(static_cast<unsigned char>(name[0])))
+        name = "D" + name.substr(0, name.size() - 1);
+    return name;
+}
+
+std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect& d) {
+    std::vector<std::string> out;
+    std::string t = "CREATE TABLE " + d.quote(m.table) + " (";
+    bool first = true;
+    for (const auto& f : m.fields) {
+        sql::ColumnDef c{.name = f.column,
+                         .type = f.type,
+                         .max_length = f.max_length,
+                         .nullable = f.nullable,
+                         .primary_key = f.primary_key,
+                         .auto_increment = f.auto_increment,
+                         .unique = f.unique};
+        t += (first ? "" : ", ") + d.quote(f.column) + " " + d.column_definition(c);
+        first = false;
+    }
+    t += ")";
+    out.push_back(std::move(t));
+    for (const auto& f : m.fields) {
+        if (!f.db_index || f.unique || f.primary_key) continue;
+        out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) + " ON " +
+                      d.quote(m.table) + " (" + d.quote(f.column) + ")");
+    }
+    for (const auto& group : m.unique_together) {
+        std::vector<std::string> cols;
+        std::string list;
+        for (const auto& n : group) {
+            cols.push_back(m.field(n).column);
+            list += (list.empty() ? "" : ", ") + d.quote(cols.back());
+        }
+        out.push_back("CREATE UNIQUE INDEX " + d.quote(index_name(m.table, cols, "_uniq", d)) +
+                      " ON " + d.quote(m.table) + " (" + list + ")");
+    }
+    return out;
+}
+
+namespace {
+bool table_exists(Connection& c, const std::string& table) {
+    Cursor cur(c, Sql{c.dialect().table_exists_sql(), {Value(table)}});
+    return cur.next();
+}
+}  // namespace
+
+}  // namespace detail
+
+void create_tables(const std::string& alias) {
+    auto& c = detail::connection(alias);
+    Atomic tx(alias);
+    for (const ModelMeta* m : registered_models()) {
+        if (detail::table_exists(c, m->table)) continue;
+        for (const auto& s : detail::create_table_sql(*m, c.dialect())) {
+            if (detail::capturing()) detail::capture(s, {});
+            c.execute(s);
+        }
+    }
+    tx.commit();
+}
+
+void drop_tables(const std::string& alias) {
+    auto& c = detail::connection(alias);
+    const auto& models = registered_models();
+    for (auto it = models.rbegin(); it != models.rend(); ++it)
+        c.execute(c.dialect().drop_table_sql((*it)->table));
+}
+
+}  // namespace dorm

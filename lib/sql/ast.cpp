@@ -1,0 +1,102 @@
+#include "dorm/sql/ast.hpp"
+
+namespace dorm::sql {
+
+namespace {
+Expr make(Kind k, std::string name = {}, std::vector<Expr> args = {}) {
+    auto n = std::make_shared<Node>();
+    n->kind = k;
+    n->name = std::move(name);
+    n->args = std::move(args);
+    return n;
+}
+
+// And/Or folding: `never` and `always` absorb or vanish as in boolean algebra, so a
+// filter("id__in", {}) can be known to match nothing without asking the database.
+Expr fold(Kind k, std::vector<Expr> parts) {
+    const Kind absorbing = k == Kind::And ? Kind::Never : Kind::Always;
+    const Kind neutral = k == Kind::And ? Kind::Always : Kind::Never;
+    std::vector<Expr> kept;
+    kept.reserve(parts.size());
+    for (auto& p : parts) {
+        if (!p || p->kind == neutral) continue;
+        if (p->kind == absorbing) return p;
+        kept.push_back(std::move(p));
+    }
+    if (kept.empty()) return k == Kind::And ? always() : never();
+    if (kept.size() == 1) return kept.front();
+    return make(k, {}, std::move(kept));
+}
+}  // namespace
+
+Expr column(std::string table, std::string name, ColumnType type) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Column;
+    n->table = std::move(table);
+    n->name = std::move(name);
+    n->type = type;
+    return n;
+}
+
+Expr param(Value v) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Param;
+    n->value = std::move(v);
+    return n;
+}
+
+Expr param_list(std::vector<Value> values) {
+    std::vector<Expr> args;
+    args.reserve(values.size());
+    for (auto& v : values) args.push_back(param(std::move(v)));
+    return make(Kind::ParamList, {}, std::move(args));
+}
+
+Expr star() { return make(Kind::Star); }
+Expr binary(std::string op, Expr lhs, Expr rhs) {
+    return make(Kind::Binary, std::move(op), {std::move(lhs), std::move(rhs)});
+}
+Expr and_(std::vector<Expr> parts) { return fold(Kind::And, std::move(parts)); }
+Expr or_(std::vector<Expr> parts) { return fold(Kind::Or, std::move(parts)); }
+
+Expr not_(Expr e) {
+    if (e->kind == Kind::Never) return always();
+    if (e->kind == Kind::Always) return never();
+    return make(Kind::Not, {}, {std::move(e)});
+}
+
+Expr lookup(std::string name, Expr lhs, Expr rhs) {
+    return make(Kind::Lookup, std::move(name), {std::move(lhs), std::move(rhs)});
+}
+
+Expr transform(std::string name, Expr lhs, ColumnType type) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Transform;
+    n->name = std::move(name);
+    n->args = {std::move(lhs)};
+    n->type = type;
+    return n;
+}
+
+Expr is_null(Expr e, bool negated) {
+    return make(Kind::IsNull, negated ? "not" : "", {std::move(e)});
+}
+Expr func(std::string name, std::vector<Expr> args) {
+    return make(Kind::Func, std::move(name), std::move(args));
+}
+Expr never() {
+    static const Expr n = make(Kind::Never);
+    return n;
+}
+Expr always() {
+    static const Expr n = make(Kind::Always);
+    return n;
+}
+Expr subquery(std::shared_ptr<const Select> s) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Subquery;
+    n->select = std::move(s);
+    return n;
+}
+
+}  // namespace dorm::sql

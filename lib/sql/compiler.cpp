@@ -1,0 +1,270 @@
+#include "dorm/sql/compiler.hpp"
+
+#include "dorm/error.hpp"
+
+namespace dorm::sql {
+
+namespace {
+
+class Renderer {
+   public:
+    explicit Renderer(const Dialect& d) : d_(d) {}
+    Sql take() { return {std::move(out_), std::move(params_)}; }
+
+    void select(const Select& s) {
+        out_ += "SELECT ";
+        if (s.distinct) out_ += "DISTINCT ";
+        for (std::size_t i = 0; i < s.columns.size(); ++i) {
+            if (i) out_ += ", ";
+            expr(s.columns[i].expr);
+            if (!s.columns[i].alias.empty()) {
+                out_ += " AS ";
+                out_ += d_.quote(s.columns[i].alias);
+            }
+        }
+        out_ += " FROM ";
+        if (s.from_subquery) {
+            out_ += '(';
+            select(*s.from_subquery);
+            out_ += ") ";
+            out_ += d_.quote("subquery");
+        } else {
+            out_ += d_.quote(s.from);
+        }
+        where(s.where);
+        if (!s.group_by.empty()) {
+            out_ += " GROUP BY ";
+            list(s.group_by);
+        }
+        if (s.having) {
+            out_ += " HAVING ";
+            expr(s.having);
+        }
+        if (!s.order_by.empty()) {
+            out_ += " ORDER BY ";
+            for (std::size_t i = 0; i < s.order_by.size(); ++i) {
+                if (i) out_ += ", ";
+                expr(s.order_by[i].expr);
+                out_ += s.order_by[i].descending ? " DESC" : " ASC";
+            }
+        }
+        if (s.limit || s.offset) d_.limit_offset(out_, s.limit, s.offset);
+        if (s.for_update) {
+            if (!d_.features().select_for_update)
+                throw NotSupportedError("select_for_update() is not supported on " +
+                                        std::string(d_.vendor()));
+            out_ += " FOR UPDATE";
+        }
+    }
+
+    void insert(const Insert& s) {
+        out_ += "INSERT INTO ";
+        out_ += d_.quote(s.table);
+        if (s.columns.empty()) {
+            out_ += " DEFAULT VALUES";
+        } else {
+            out_ += " (";
+            for (std::size_t i = 0; i < s.columns.size(); ++i) {
+                if (i) out_ += ", ";
+                out_ += d_.quote(s.columns[i]);
+            }
+            out_ += ") VALUES ";
+            for (std::size_t r = 0; r < s.rows.size(); ++r) {
+                if (r) out_ += ", ";
+                out_ += '(';
+                list(s.rows[r]);
+                out_ += ')';
+            }
+        }
+        if (!s.returning.empty() && d_.features().returning) {
+            out_ += " RETURNING ";
+            out_ += d_.quote(s.returning);
+        }
+    }
+
+    void update(const Update& s) {
+        out_ += "UPDATE ";
+        out_ += d_.quote(s.table);
+        out_ += " SET ";
+        for (std::size_t i = 0; i < s.set.size(); ++i) {
+            if (i) out_ += ", ";
+            out_ += d_.quote(s.set[i].first);
+            out_ += " = ";
+            expr(s.set[i].second);
+        }
+        where(s.where);
+    }
+
+    void remove(const Delete& s) {
+        out_ += "DELETE FROM ";
+        out_ += d_.quote(s.table);
+        where(s.where);
+    }
+
+    void expr(const Expr& e) {
+        switch (e->kind) {
+            case Kind::Column:
+                if (!e->table.empty()) {
+                    out_ += d_.quote(e->table);
+                    out_ += '.';
+                }
+                out_ += d_.quote(e->name);
+                break;
+            case Kind::Param:
+                bind(e->value);
+                break;
+            case Kind::ParamList:
+                out_ += '(';
+                list(e->args);
+                out_ += ')';
+                break;
+            case Kind::Star:
+                out_ += '*';
+                break;
+            case Kind::Binary:
+                out_ += '(';
+                expr(e->args[0]);
+                out_ += ' ';
+                out_ += e->name;
+                out_ += ' ';
+                expr(e->args[1]);
+                out_ += ')';
+                break;
+            case Kind::And:
+            case Kind::Or:
+                for (std::size_t i = 0; i < e->args.size(); ++i) {
+                    if (i) out_ += e->kind == Kind::And ? " AND " : " OR ";
+                    nested(e->args[i]);
+                }
+                break;
+            case Kind::Not:
+                out_ += "NOT (";
+                expr(e->args[0]);
+                out_ += ')';
+                break;
+            case Kind::Lookup:
+                lookup(*e);
+                break;
+            case Kind::Transform: {
+                std::string lhs = sub(e->args[0]);
+                d_.transform(out_, e->name, lhs, e->type);
+                break;
+            }
+            case Kind::IsNull:
+                expr(e->args[0]);
+                out_ += e->name.empty() ? " IS NULL" : " IS NOT NULL";
+                break;
+            case Kind::Func:
+                out_ += e->name;
+                out_ += '(';
+                list(e->args);
+                out_ += ')';
+                break;
+            case Kind::Never:
+                out_ += "0 = 1";
+                break;
+            case Kind::Always:
+                out_ += "1 = 1";
+                break;
+            case Kind::Subquery:
+                out_ += '(';
+                select(*e->select);
+                out_ += ')';
+                break;
+        }
+    }
+
+   private:
+    void where(const Expr& w) {
+        if (!w || w->kind == Kind::Always) return;
+        out_ += " WHERE ";
+        nested(w);
+    }
+
+    void nested(const Expr& e) {
+        bool group = e->kind == Kind::And || e->kind == Kind::Or;
+        if (group) out_ += '(';
+        expr(e);
+        if (group) out_ += ')';
+    }
+
+    void list(const std::vector<Expr>& v) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i) out_ += ", ";
+            expr(v[i]);
+        }
+    }
+
+    void bind(Value v) {
+        d_.placeholder(out_, params_.size());
+        params_.push_back(std::move(v));
+    }
+
+    // Renders e into a separate string (keeping parameter order), for dialect templates.
+    std::string sub(const Expr& e) {
+        std::string saved = std::move(out_);
+        out_.clear();
+        expr(e);
+        std::string piece = std::move(out_);
+        out_ = std::move(saved);
+        return piece;
+    }
+
+    void lookup(const Node& e) {
+        std::string lhs = sub(e.args[0]);
+        const Expr& rhs = e.args[1];
+        std::string r;
+        if (e.name == "range") {
+            std::string saved = std::move(out_);
+            out_.clear();
+            expr(rhs->args[0]);
+            out_ += " AND ";
+            expr(rhs->args[1]);
+            r = std::move(out_);
+            out_ = std::move(saved);
+        } else if (rhs->kind == Kind::Param) {
+            std::string saved = std::move(out_);
+            out_.clear();
+            bind(d_.lookup_value(e.name, rhs->value));
+            r = std::move(out_);
+            out_ = std::move(saved);
+        } else {
+            r = sub(rhs);
+        }
+        d_.lookup(out_, e.name, lhs, r);
+    }
+
+    const Dialect& d_;
+    std::string out_;
+    std::vector<Value> params_;
+};
+
+}  // namespace
+
+Sql compile(const Select& s, const Dialect& d) {
+    Renderer r(d);
+    r.select(s);
+    return r.take();
+}
+Sql compile(const Insert& s, const Dialect& d) {
+    Renderer r(d);
+    r.insert(s);
+    return r.take();
+}
+Sql compile(const Update& s, const Dialect& d) {
+    Renderer r(d);
+    r.update(s);
+    return r.take();
+}
+Sql compile(const Delete& s, const Dialect& d) {
+    Renderer r(d);
+    r.remove(s);
+    return r.take();
+}
+Sql compile(const Expr& e, const Dialect& d) {
+    Renderer r(d);
+    r.expr(e);
+    return r.take();
+}
+
+}  // namespace dorm::sql

@@ -1,0 +1,101 @@
+// PostgreSQL's SQL, as Django emits it: UPPER(...) for the case-insensitive lookups,
+// ~ and ~* for regular expressions, EXTRACT for date parts, $n placeholders.
+#include "dorm/error.hpp"
+#include "dorm/sql/dialect.hpp"
+
+namespace dorm::sql {
+
+namespace {
+
+class PostgresqlDialect final : public Dialect {
+   public:
+    std::string_view vendor() const override { return "postgresql"; }
+    const Features& features() const override {
+        static const Features f{.returning = true,
+                                .select_for_update = true,
+                                .filter_clause = true,
+                                .max_params = 65535};
+        return f;
+    }
+    void placeholder(std::string& out, std::size_t n) const override {
+        out += '$';
+        out += std::to_string(n + 1);
+    }
+
+    void lookup(std::string& out, std::string_view name, const std::string& lhs,
+                const std::string& rhs) const override {
+        if (name == "exact") out += lhs + " = " + rhs;
+        else if (name == "gt") out += lhs + " > " + rhs;
+        else if (name == "gte") out += lhs + " >= " + rhs;
+        else if (name == "lt") out += lhs + " < " + rhs;
+        else if (name == "lte") out += lhs + " <= " + rhs;
+        else if (name == "in") out += lhs + " IN " + rhs;
+        else if (name == "range") out += lhs + " BETWEEN " + rhs;
+        else if (name == "contains" || name == "startswith" || name == "endswith")
+            out += lhs + "::text LIKE " + rhs;
+        else if (name == "iexact" || name == "icontains" || name == "istartswith" ||
+                 name == "iendswith")
+            out += "UPPER(" + lhs + "::text) LIKE UPPER(" + rhs + ")";
+        else if (name == "regex") out += lhs + "::text ~ " + rhs;
+        else if (name == "iregex") out += lhs + "::text ~* " + rhs;
+        else throw FieldError("unsupported lookup '" + std::string(name) + "' on PostgreSQL");
+    }
+
+    void transform(std::string& out, std::string_view name, const std::string& lhs,
+                   ColumnType type) const override {
+        std::string src = type == ColumnType::DateTime ? lhs + " AT TIME ZONE 'UTC'" : lhs;
+        auto extract = [&](const char* part) {
+            out += "EXTRACT('";
+            out += part;
+            out += "' FROM " + src + ")";
+        };
+        if (name == "year" || name == "month" || name == "day" || name == "hour" ||
+            name == "minute" || name == "second" || name == "quarter")
+            extract(std::string(name).c_str());
+        else if (name == "week_day") {
+            out += '(';
+            extract("dow");
+            out += " + 1)";
+        } else if (name == "date") out += "(" + src + ")::date";
+        else throw FieldError("unsupported transform '" + std::string(name) + "' on PostgreSQL");
+    }
+
+    std::string column_definition(const ColumnDef& c) const override {
+        std::string s;
+        switch (c.type) {
+            case ColumnType::Bool: s = "boolean"; break;
+            case ColumnType::Integer: s = c.auto_increment ? "serial" : "integer"; break;
+            case ColumnType::BigInt: s = c.auto_increment ? "bigserial" : "bigint"; break;
+            case ColumnType::Double: s = "double precision"; break;
+            case ColumnType::Varchar: s = "varchar(" + std::to_string(c.max_length.value_or(255)) + ")"; break;
+            case ColumnType::Text: s = "text"; break;
+            case ColumnType::Date: s = "date"; break;
+            case ColumnType::DateTime: s = "timestamp with time zone"; break;
+            case ColumnType::Json: s = "jsonb"; break;
+            case ColumnType::Blob: s = "bytea"; break;
+        }
+        s += c.nullable ? " NULL" : " NOT NULL";
+        if (c.primary_key) s += " PRIMARY KEY";
+        else if (c.unique) s += " UNIQUE";
+        return s;
+    }
+
+    std::size_t max_name_length() const override { return 63; }
+    std::string explain_prefix() const override { return "EXPLAIN "; }
+    std::string table_exists_sql() const override {
+        return "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
+               "AND table_name = $1";
+    }
+    std::string drop_table_sql(const std::string& table) const override {
+        return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
+    }
+};
+
+}  // namespace
+
+const Dialect& postgresql_dialect() {
+    static const PostgresqlDialect d;
+    return d;
+}
+
+}  // namespace dorm::sql

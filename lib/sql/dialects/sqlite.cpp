@@ -1,0 +1,138 @@
+// SQLite's SQL: Django's operators, except that contains/startswith/endswith use GLOB so
+// that they are case-sensitive as on every other backend.
+#include "dorm/error.hpp"
+#include "dorm/sql/dialect.hpp"
+
+namespace dorm::sql {
+
+namespace {
+
+// GLOB has no escape character: a special character is matched by a one-letter class.
+std::string escape_glob(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        if (c == '*' || c == '?' || c == '[') {
+            out += '[';
+            out += c;
+            out += ']';
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+class SqliteDialect final : public Dialect {
+   public:
+    std::string_view vendor() const override { return "sqlite"; }
+    const Features& features() const override {
+        static const Features f{.returning = false,
+                                .select_for_update = false,
+                                .filter_clause = true,
+                                .max_params = 999};
+        return f;
+    }
+    void placeholder(std::string& out, std::size_t) const override { out += '?'; }
+
+    void limit_offset(std::string& out, std::optional<std::int64_t> limit,
+                      std::int64_t offset) const override {
+        out += " LIMIT " + std::to_string(limit ? *limit : -1);
+        if (offset) out += " OFFSET " + std::to_string(offset);
+    }
+
+    Value lookup_value(std::string_view name, const Value& v) const override {
+        if (!v.is<std::string>()) return Dialect::lookup_value(name, v);
+        const std::string& s = v.get<std::string>();
+        if (name == "contains") return "*" + escape_glob(s) + "*";
+        if (name == "startswith") return escape_glob(s) + "*";
+        if (name == "endswith") return "*" + escape_glob(s);
+        return Dialect::lookup_value(name, v);
+    }
+
+    void lookup(std::string& out, std::string_view name, const std::string& lhs,
+                const std::string& rhs) const override {
+        out += lhs;
+        if (name == "exact") out += " = " + rhs;
+        else if (name == "gt") out += " > " + rhs;
+        else if (name == "gte") out += " >= " + rhs;
+        else if (name == "lt") out += " < " + rhs;
+        else if (name == "lte") out += " <= " + rhs;
+        else if (name == "in") out += " IN " + rhs;
+        else if (name == "range") out += " BETWEEN " + rhs;
+        else if (name == "contains" || name == "startswith" || name == "endswith")
+            out += " GLOB " + rhs;
+        else if (name == "iexact" || name == "icontains" || name == "istartswith" ||
+                 name == "iendswith")
+            out += " LIKE " + rhs + " ESCAPE '\\'";
+        else if (name == "regex") out += " REGEXP " + rhs;
+        else if (name == "iregex") out += " REGEXP '(?i)' || " + rhs;
+        else throw FieldError("unsupported lookup '" + std::string(name) + "' on SQLite");
+    }
+
+    void transform(std::string& out, std::string_view name, const std::string& lhs,
+                   ColumnType) const override {
+        auto part = [&](const char* fmt) {
+            out += "CAST(strftime('";
+            out += fmt;
+            out += "', " + lhs + ") AS INTEGER)";
+        };
+        if (name == "year") part("%Y");
+        else if (name == "month") part("%m");
+        else if (name == "day") part("%d");
+        else if (name == "hour") part("%H");
+        else if (name == "minute") part("%M");
+        else if (name == "second") part("%S");
+        else if (name == "week_day") {
+            out += '(';
+            part("%w");
+            out += " + 1)";
+        } else if (name == "quarter") {
+            out += "((";
+            part("%m");
+            out += " + 2) / 3)";
+        } else if (name == "date") out += "date(" + lhs + ")";
+        else throw FieldError("unsupported transform '" + std::string(name) + "' on SQLite");
+    }
+
+    std::string column_definition(const ColumnDef& c) const override {
+        std::string s;
+        switch (c.type) {
+            case ColumnType::Bool: s = "bool"; break;
+            case ColumnType::Integer: s = "integer"; break;
+            case ColumnType::BigInt: s = c.auto_increment ? "integer" : "bigint"; break;
+            case ColumnType::Double: s = "real"; break;
+            case ColumnType::Varchar: s = "varchar(" + std::to_string(c.max_length.value_or(255)) + ")"; break;
+            case ColumnType::Text: s = "text"; break;
+            case ColumnType::Date: s = "date"; break;
+            case ColumnType::DateTime: s = "datetime"; break;
+            case ColumnType::Json: s = "text"; break;
+            case ColumnType::Blob: s = "BLOB"; break;
+        }
+        s += c.nullable ? " NULL" : " NOT NULL";
+        if (c.primary_key) {
+            s += " PRIMARY KEY";
+            if (c.auto_increment) s += " AUTOINCREMENT";
+        } else if (c.unique) {
+            s += " UNIQUE";
+        }
+        if (c.type == ColumnType::Json)
+            s += " CHECK ((JSON_VALID(" + quote(c.name) + ") OR " + quote(c.name) + " IS NULL))";
+        return s;
+    }
+
+    std::size_t max_name_length() const override { return 200; }
+    std::string explain_prefix() const override { return "EXPLAIN QUERY PLAN "; }
+    std::string table_exists_sql() const override {
+        return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
+    }
+};
+
+}  // namespace
+
+const Dialect& sqlite_dialect() {
+    static const SqliteDialect d;
+    return d;
+}
+
+}  // namespace dorm::sql

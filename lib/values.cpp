@@ -1,0 +1,90 @@
+#include "dorm/values.hpp"
+
+#include "backend.hpp"
+#include "dorm/error.hpp"
+
+namespace dorm {
+
+ValuesQuerySet::ValuesQuerySet(Query q, std::vector<std::string> fields)
+    : q_(std::move(q)), fields_(std::move(fields)) {
+    for (const auto& f : fields_) (void)q_.model().field(f, f);
+}
+
+ValuesQuerySet ValuesQuerySet::filter(std::string_view path, Operand v) const {
+    ValuesQuerySet c = *this;
+    c.q_.add_filter(path, v, false);
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::filter(const Q& q) const {
+    ValuesQuerySet c = *this;
+    c.q_.add_filter(q, false);
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::exclude(std::string_view path, Operand v) const {
+    ValuesQuerySet c = *this;
+    c.q_.add_filter(path, v, true);
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::exclude(const Q& q) const {
+    ValuesQuerySet c = *this;
+    c.q_.add_filter(q, true);
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::ordered(std::vector<std::string> fields) const {
+    ValuesQuerySet c = *this;
+    if (fields.empty()) c.q_.clear_ordering();
+    else c.q_.set_ordering(std::move(fields));
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::slice(std::int64_t low, std::optional<std::int64_t> high) const {
+    ValuesQuerySet c = *this;
+    c.q_.apply_slice(low, high);
+    return c;
+}
+ValuesQuerySet ValuesQuerySet::distinct() const {
+    ValuesQuerySet c = *this;
+    c.q_.set_distinct();
+    return c;
+}
+
+namespace {
+// A column read as the field's JSON form: booleans as true/false, JSON parsed, dates and
+// datetimes as their ISO text.
+Json column_json(const Row& r, int i, const FieldMeta& f) {
+    if (r.is_null(i)) return nullptr;
+    switch (f.type) {
+        case sql::ColumnType::Bool: return r.get_bool(i);
+        case sql::ColumnType::Integer:
+        case sql::ColumnType::BigInt: return r.get_int64(i);
+        case sql::ColumnType::Double: return r.get_double(i);
+        case sql::ColumnType::Date: return format_date(r.get_date(i));
+        case sql::ColumnType::DateTime: return format_datetime(r.get_datetime(i));
+        case sql::ColumnType::Json: {
+            auto t = r.get_text(i);
+            return Json::parse(t.begin(), t.end());
+        }
+        default: return std::string(r.get_text(i));
+    }
+}
+}  // namespace
+
+Json ValuesQuerySet::to_json() const {
+    Json out = Json::array();
+    if (q_.matches_nothing()) return out;
+    std::vector<const FieldMeta*> metas;
+    std::vector<std::string> names = fields_;
+    if (names.empty())
+        for (const auto& f : q_.model().fields) names.push_back(f.name);
+    for (const auto& n : names) metas.push_back(&q_.model().field(n));
+    auto& c = detail::connection(q_.alias());
+    detail::Cursor cur(c, sql::compile(q_.select_values(names), c.dialect()));
+    while (cur.next()) {
+        Json row = Json::object();
+        for (std::size_t i = 0; i < names.size(); ++i)
+            row[names[i]] = column_json(cur.row(), int(i), *metas[i]);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+}  // namespace dorm
