@@ -68,7 +68,8 @@ Connection& connection(const std::string& alias);
 /// statement when it goes out of scope.
 class Cursor {
    public:
-    Cursor(Connection& c, const Sql& q);
+    /// Keeps the parameters alive while the statement runs (text is bound without a copy).
+    Cursor(Connection& c, Sql q);
     /// Prepared but not bound: the caller binds through stmt() and calls run().
     Cursor(Connection& c, const std::string& sql);
     ~Cursor();
@@ -90,7 +91,7 @@ class Cursor {
     Statement* stmt_;
     std::unique_ptr<Statement> owned_;
     const std::string* sql_;
-    std::string sql_text_;
+    Sql owned_sql_;
 };
 
 /// Records into every active CaptureQueries of this thread (cheap when none is active).

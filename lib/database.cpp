@@ -135,11 +135,11 @@ Cursor::Cursor(Connection& c, const std::string& sql) : conn_(c), sql_(&sql) {
     stmt_->in_use = true;
 }
 
-Cursor::Cursor(Connection& c, const Sql& q) : Cursor(c, q.text) {
-    sql_text_ = q.text;
-    sql_ = &sql_text_;
-    for (std::size_t i = 0; i < q.params.size(); ++i) stmt_->bind(int(i), q.params[i]);
-    if (capturing()) capture(q.text, q.params);
+Cursor::Cursor(Connection& c, Sql q) : Cursor(c, q.text) {
+    owned_sql_ = std::move(q);
+    sql_ = &owned_sql_.text;
+    for (std::size_t i = 0; i < owned_sql_.params.size(); ++i) stmt_->bind(int(i), owned_sql_.params[i]);
+    if (capturing()) capture(owned_sql_.text, owned_sql_.params);
 }
 
 Cursor::~Cursor() {

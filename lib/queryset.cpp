@@ -126,6 +126,8 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
     if (objs.size == 0) return;
     Connection& c = connection(alias);
     const DateTime stamp = now();
+    std::vector<bool> had_pk(objs.size);
+    for (std::size_t k = 0; k < objs.size; ++k) had_pk[k] = !pk_unset(m, objs.at(k));
     Atomic tx(alias);
     for (bool with_pk : {false, true}) {
         std::vector<const FieldMeta*> cols;
@@ -144,7 +146,7 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
         std::optional<Cursor> cur;
         for (std::size_t k = 0; k < objs.size; ++k) {
             void* obj = objs.at(k);
-            if (pk_unset(m, obj) == with_pk) continue;
+            if (had_pk[k] != with_pk) continue;
             for (const auto& f : m.fields)
                 if (f.auto_now || f.auto_now_add)
                     f.access->set(obj, f.type == sql::ColumnType::Date

@@ -40,7 +40,7 @@ class Model : public detail::ModelBase {
     static manager_type objects();
 
     /// The model's metadata, built from T::define() on first use.
-    static const ModelMeta& meta() {
+    static const ModelMeta& model_meta() {
         static const ModelMeta m = detail::build_meta<T>();
         static const bool registered = (detail::register_model(m), true);
         (void)registered;
@@ -48,29 +48,37 @@ class Model : public detail::ModelBase {
     }
 
     /// The primary key as a Value.
-    [[nodiscard]] Value pk() const { return meta().pk_field().access->get(self()); }
+    [[nodiscard]] Value pk() const { return model_meta().pk_field().access->get(self()); }
 
     /// INSERT when new (no key), else UPDATE (INSERT if the row is gone).
-    void save() { detail::save_instance(meta(), self(), *this, nullptr); }
+    void save() { detail::save_instance(model_meta(), self(), *this, nullptr); }
     /// UPDATE of only these fields.
     void save(std::initializer_list<std::string> fields) {
         std::vector<std::string> v(fields);
-        detail::save_instance(meta(), self(), *this, &v);
+        detail::save_instance(model_meta(), self(), *this, &v);
     }
     void save(const std::vector<std::string>& fields) {
-        detail::save_instance(meta(), self(), *this, &fields);
+        detail::save_instance(model_meta(), self(), *this, &fields);
     }
     /// Reloads every field from the database (DoesNotExist if the row is gone).
-    void refresh() { detail::refresh_instance(meta(), self(), *this); }
+    void refresh() {
+        try {
+            detail::refresh_instance(model_meta(), self(), *this);
+        } catch (const DoesNotExist&) {
+            throw;
+        } catch (const dorm::DoesNotExist& e) {
+            throw DoesNotExist(e.what());
+        }
+    }
     /// DELETE of this row.
-    DeleteResult erase() { return detail::erase_instance(meta(), self(), *this); }
+    DeleteResult erase() { return detail::erase_instance(model_meta(), self(), *this); }
     /// Validates every field; throws ValidationError listing every problem.
-    void full_clean() const { detail::full_clean_instance(meta(), self(), *this); }
+    void full_clean() const { detail::full_clean_instance(model_meta(), self(), *this); }
 
     /// An annotation (annotate()) read off this instance.
     template <class V>
     [[nodiscard]] V annotation(std::string_view name) const {
-        return value_as<V>(detail::annotation_of(*this, name, meta()));
+        return value_as<V>(detail::annotation_of(*this, name, model_meta()));
     }
 
    private:
@@ -88,7 +96,7 @@ struct value_traits<M> {
 /// Registers models (in dependency order) so create_tables() knows them.
 template <class... Ms>
 void register_models() {
-    (Ms::meta(), ...);
+    (Ms::model_meta(), ...);
 }
 
 }  // namespace dorm

@@ -86,10 +86,9 @@ class QuerySet {
    public:
     using Self = std::conditional_t<std::is_void_v<Derived>, QuerySet<T>, Derived>;
     using value_type = T;
-    using iterator = typename std::vector<T>::iterator;
 
     /// All rows of T.
-    QuerySet() : query_(T::meta()) {}
+    QuerySet() : query_(T::model_meta()) {}
     explicit QuerySet(Query q) : query_(std::move(q)) {}
 
     // ---- builders: each returns a new QuerySet and runs nothing ------------------------
@@ -118,12 +117,12 @@ class QuerySet {
         std::vector<std::string> v{std::string(std::forward<S>(fields))...};
         return with([&](Query& q) { v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v)); }, true);
     }
-    [[nodiscard]] Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
-    [[nodiscard]] Self distinct() const { return with([](Query& q) { q.set_distinct(); }, true); }
-    [[nodiscard]] Self none() const { return with([](Query& q) { q.set_empty(); }); }
-    [[nodiscard]] Self all() const { return with([](Query&) {}); }
+    Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
+    Self distinct() const { return with([](Query& q) { q.set_distinct(); }, true); }
+    Self none() const { return with([](Query& q) { q.set_empty(); }); }
+    Self all() const { return with([](Query&) {}); }
     /// LIMIT/OFFSET: rows [low, high); slice(10) is from 10 on.
-    [[nodiscard]] Self slice(std::int64_t low, std::optional<std::int64_t> high = {}) const {
+    Self slice(std::int64_t low, std::optional<std::int64_t> high = {}) const {
         return with([&](Query& q) { q.apply_slice(low, high); });
     }
     [[nodiscard]] Self select_for_update() const {
@@ -142,39 +141,40 @@ class QuerySet {
     }
 
     // ---- evaluation ------------------------------------------------------------------
-    iterator begin() const { return rows().begin(); }
-    iterator end() const { return rows().end(); }
+    // (API.md writes `qs.count();` and the like as statements, so these are not nodiscard.)
+    auto begin() const { return rows().begin(); }
+    auto end() const { return rows().end(); }
     /// Rows in the result (runs the query once and caches it).
-    [[nodiscard]] std::size_t size() const { return rows().size(); }
-    [[nodiscard]] bool empty() const { return size() == 0; }
+    std::size_t size() const { return rows().size(); }
+    bool empty() const { return size() == 0; }
     /// SELECT COUNT(*), or the cache's size when filled.
-    [[nodiscard]] std::int64_t count() const {
+    std::int64_t count() const {
         if (cache_) return std::int64_t(cache_->size());
         if (query_.matches_nothing()) return 0;
         return detail::count(query_);
     }
-    [[nodiscard]] bool exists() const {
+    bool exists() const {
         if (cache_) return !cache_->empty();
         if (query_.matches_nothing()) return false;
         return detail::exists(query_);
     }
     /// The i-th row: from the cache when filled, else LIMIT 1 OFFSET i.
-    [[nodiscard]] T operator[](std::size_t i) const {
+    T operator[](std::size_t i) const {
         if (cache_) {
             if (i < cache_->size()) return (*cache_)[i];
         } else {
             auto one = slice(std::int64_t(i), std::int64_t(i) + 1).to_vector();
             if (!one.empty()) return std::move(one.front());
         }
-        throw typename T::DoesNotExist(T::meta().name + " index " + std::to_string(i) +
+        throw typename T::DoesNotExist(T::model_meta().name + " index " + std::to_string(i) +
                                        " is out of range");
     }
-    [[nodiscard]] std::optional<T> first() const {
+    std::optional<T> first() const {
         auto v = (query_.is_ordered() ? all() : order_by("pk")).slice(0, 1).to_vector();
         if (v.empty()) return std::nullopt;
         return std::move(v.front());
     }
-    [[nodiscard]] std::optional<T> last() const {
+    std::optional<T> last() const {
         auto v = (query_.is_ordered() ? reverse() : order_by("-pk")).slice(0, 1).to_vector();
         if (v.empty()) return std::nullopt;
         return std::move(v.front());
@@ -189,8 +189,8 @@ class QuerySet {
         });
         auto& v = q.rows();
         if (v.size() == 1) return std::move(v.front());
-        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::meta()));
-        throw typename T::MultipleObjectsReturned(detail::multiple_objects_message(T::meta(), v.size()));
+        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
+        throw typename T::MultipleObjectsReturned(detail::multiple_objects_message(T::model_meta(), v.size()));
     }
     [[nodiscard]] T get(std::string_view path, Operand v) const { return filter(path, std::move(v)).get(); }
     [[nodiscard]] T get(const Q& q) const { return filter(q).get(); }
@@ -200,10 +200,10 @@ class QuerySet {
     template <class Init>
     T create(Init&& init) const {
         T obj;
-        detail::apply_defaults(T::meta(), &obj);
+        detail::apply_defaults(T::model_meta(), &obj);
         std::forward<Init>(init)(obj);
         obj.set_alias(query_.alias());
-        detail::insert_instance(T::meta(), &obj, obj);
+        detail::insert_instance(T::model_meta(), &obj, obj);
         return obj;
     }
     T create() const {
@@ -218,7 +218,7 @@ class QuerySet {
         try {
             return atomic(query_.alias(), [&] {
                 return std::pair<T, bool>(create([&](T& obj) {
-                    detail::assign_lookups(T::meta(), &obj, l);
+                    detail::assign_lookups(T::model_meta(), &obj, l);
                     init(obj);
                 }), true);
             });
@@ -243,7 +243,7 @@ class QuerySet {
                 return std::pair<T, bool>(std::move(*found), false);
             }
             return std::pair<T, bool>(create([&](T& obj) {
-                detail::assign_lookups(T::meta(), &obj, l);
+                detail::assign_lookups(T::model_meta(), &obj, l);
                 init(obj);
             }), true);
         });
@@ -272,11 +272,11 @@ class QuerySet {
 
     /// Inserts every object (one prepared statement, in a transaction) and sets their ids.
     void bulk_create(std::vector<T>& objs, std::size_t batch_size = 0) const {
-        detail::bulk_create(T::meta(), query_.alias(), detail::span_of(objs), batch_size);
+        detail::bulk_create(T::model_meta(), query_.alias(), detail::span_of(objs), batch_size);
     }
     /// UPDATE of the named fields of every object, by primary key.
     std::int64_t bulk_update(std::vector<T>& objs, const std::vector<std::string>& fields) const {
-        return detail::bulk_update(T::meta(), query_.alias(), detail::span_of(objs), fields);
+        return detail::bulk_update(T::model_meta(), query_.alias(), detail::span_of(objs), fields);
     }
     /// UPDATE of every matching row; returns the rows changed.
     std::int64_t update(std::initializer_list<Assignment> set) const {
@@ -340,7 +340,7 @@ class QuerySet {
     Self with(Fn&& fn, bool needs_unsliced = false) const {
         if (needs_unsliced && query_.is_sliced())
             throw NotSupportedError("Cannot filter or reorder a query once a slice has been taken (" +
-                                    T::meta().name + ")");
+                                    T::model_meta().name + ")");
         Self c(static_cast<const Self&>(*this));
         c.cache_.reset();
         fn(c.query_);
@@ -358,7 +358,7 @@ class QuerySet {
     }
     T edge(const std::string& order) const {
         auto v = order_by(order).slice(0, 1).to_vector();
-        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::meta()));
+        if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());
     }
     template <class... Ts, std::size_t... I>

@@ -1,0 +1,166 @@
+// API.md's snippets (sections 1-6, 8 and 10, relations aside) compiled as written.
+#include <doctest/doctest.h>
+
+#include <dorm/dorm.hpp>
+
+#include "support/db.hpp"
+
+namespace contract {
+
+struct Author : dorm::Model<Author> {
+    std::string name;
+    std::optional<std::string> email;      // optional<T>  =>  NULL allowed
+    int age = 0;
+
+    static void define(dorm::Schema<Author>& s) {
+        s.table("contract_author");
+        s.field(&Author::name, "name").max_length(100);
+        s.field(&Author::email, "email").unique();
+        s.field(&Author::age, "age").default_value(0).db_index();
+    }
+};
+
+struct Entry;
+struct EntryQuerySet : dorm::QuerySet<Entry, EntryQuerySet> {
+    using QuerySet::QuerySet;
+    EntryQuerySet live() const { return filter("published", true); }
+    EntryQuerySet by(const Author& a) const { return filter("author", a); }
+};
+struct LiveManager;
+struct Entry : dorm::Model<Entry, EntryQuerySet> {
+    std::int64_t author = 0;
+    std::string headline;
+    std::string body_text;
+    dorm::Date pub_date;
+    dorm::DateTime mod_date;
+    int rating = 0;
+    int n_comments = 0;
+    bool published = false;
+    dorm::Json meta;
+    static void define(dorm::Schema<Entry>& s) {
+        s.table("contract_entry");
+        s.field(&Entry::author, "author");
+        s.field(&Entry::headline, "headline").max_length(255);
+        s.field(&Entry::body_text, "body_text");
+        s.field(&Entry::pub_date, "pub_date").db_index();
+        s.field(&Entry::mod_date, "mod_date").auto_now();
+        s.field(&Entry::rating, "rating");
+        s.field(&Entry::n_comments, "n_comments");
+        s.field(&Entry::published, "published").default_value(false);
+        s.field(&Entry::meta, "meta").default_value(dorm::Json::object());
+        s.ordering({"-pub_date", "headline"});
+        s.unique_together({"author", "headline"});
+    }
+    static LiveManager live_entries();
+};
+struct LiveManager : dorm::Manager<Entry> {
+    LiveManager() : Manager(EntryQuerySet().live()) {}
+};
+inline LiveManager Entry::live_entries() { return {}; }
+
+}  // namespace contract
+
+using contract::Author;
+using contract::Entry;
+
+TEST_CASE("API.md sections 1-6 and 10, as written") {
+    dorm::connect("sqlite3://:memory:", {.alias = "contract", .pool_size = 8});
+    dorm::register_models<Author, Entry>();
+    dorm::create_tables("contract");
+    dorm::create_tables("contract");  // idempotent
+    dorm::connect("sqlite3://:memory:");
+    dorm::create_tables();
+
+    // §3
+    Author a; a.name = "Ann"; a.save();
+    CHECK(a.id > 0);
+    a.age = 41; a.save();
+    a.save({"age"});
+    a.refresh();
+    CHECK(a.age == 41);
+    CHECK(a.pk() == dorm::Value(a.id));
+
+    auto mk = [&](const char* h, int rating, bool live, dorm::Date d) {
+        return Entry::objects().create([&](Entry& e) {
+            e.author = a.id;
+            e.headline = h;
+            e.body_text = "text";
+            e.rating = rating;
+            e.published = live;
+            e.pub_date = d;
+        });
+    };
+    using testmodels::ymd;
+    Entry e1 = mk("Hello", 5, true, ymd(2026, 5, 1));
+    mk("Draft post", 2, false, ymd(2026, 4, 1));
+    mk("Misc", 4, true, ymd(2025, 4, 1));
+    e1.full_clean();
+
+    // §4
+    auto qs = Entry::objects()
+                  .filter("pub_date__year", 2026)
+                  .exclude("headline__icontains", "draft")
+                  .filter({{"rating__gte", 3}, {"author", a}})
+                  .order_by("-pub_date", "headline");
+    int seen = 0;
+    for (Entry& e : qs) { seen += 1; CHECK(e.headline == "Hello"); }
+    CHECK(seen == 1);
+    CHECK(qs.size() == 1); CHECK_FALSE(qs.empty());
+    CHECK(qs.count() == 1); CHECK(qs.exists());
+    Entry e = Entry::objects().get("id", e1.id);
+    CHECK(Entry::objects().get({{"author", a}, {"headline", "Hello"}}).id == e.id);
+    std::optional<Entry> f = qs.first();  qs.last();
+    CHECK(f->id == e.id);
+    CHECK(Entry::objects().all()[2].headline == "Misc");
+    CHECK(Entry::objects().slice(1, 2).count() == 1);
+    CHECK(Entry::objects().slice(1).count() == 2);
+    (void)qs.reverse(); (void)qs.distinct(); (void)qs.none(); (void)qs.all();
+    std::vector<Entry> v = qs.to_vector();
+    CHECK(v.size() == 1);
+    auto [ann, created] = Author::objects().get_or_create({{"name", "Ann"}},
+                                                          [](Author& x) { x.age = 40; });
+    CHECK_FALSE(created);
+    CHECK(ann.id == a.id);
+    dorm::Sql s = qs.sql();  (void)s.text; (void)s.params;
+    CHECK(s.params.size() == 5);
+    std::size_t sz = qs.size();
+    std::int64_t cnt = qs.count();
+    CHECK(sz == std::size_t(cnt));
+
+    // §5 (the parts without annotate)
+    using dorm::Q, dorm::F;
+    CHECK(Entry::objects().filter(Q("rating__gte", 4) | ~Q("headline", "Misc")).count() == 3);
+    CHECK(Entry::objects().filter("n_comments__gt", F("rating") * 2).count() == 0);
+    CHECK(Entry::objects().filter("rating__gte", 3).update({{"n_comments", F("n_comments") + 1}}) == 2);
+    auto ids = Entry::objects().values_list<int64_t>("id");                     // std::vector<int64_t>
+    auto pairs = Entry::objects().values_list<int64_t, std::string>("id", "headline"); // vector<tuple>
+    CHECK(ids.size() == 3);
+    CHECK(std::get<1>(pairs[0]) == "Hello");
+    dorm::Json rows = Entry::objects().values("headline").filter("rating", 5);
+    CHECK(rows == dorm::Json::array({{{"headline", "Hello"}}}));
+    CHECK(Entry::objects().only("headline", "rating").get("id", e.id).body_text.empty());
+    CHECK(Entry::objects().defer("body_text").count() == 3);
+
+    // §6
+    CHECK(Entry::objects().live().filter("rating__gte", 3).by(ann).count() == 2);
+    CHECK(Entry::live_entries().filter("rating__gte", 3).count() == 2);
+    CHECK(Entry::live_entries().by(ann).exists());
+
+    // §7
+    dorm::atomic([&] { a.save(); });
+    { dorm::Atomic tx; a.save(); }
+
+    // §8
+    CHECK_THROWS_AS((void)Entry::objects().get("id", 999), Entry::DoesNotExist);
+    CHECK_THROWS_AS((void)Entry::objects().filter("raiting__gte", 1), dorm::FieldError);
+
+    // §10
+    dorm::CaptureQueries q; (void)Entry::objects().count(); CHECK(q.count() == 1);
+    CHECK(q.queries()[0].sql.starts_with("SELECT COUNT(*)"));
+    CHECK_FALSE(qs.sql().text.empty());
+
+    a.erase();
+    CHECK(Author::objects().count() == 0);
+    dorm::disconnect("contract");
+    dorm::disconnect();
+}
