@@ -21,6 +21,10 @@ Expr fold(Kind k, std::vector<Expr> parts) {
     for (auto& p : parts) {
         if (!p || p->kind == neutral) continue;
         if (p->kind == absorbing) return p;
+        if (p->kind == k) {  // (a AND b) AND c is a AND b AND c
+            kept.insert(kept.end(), p->args.begin(), p->args.end());
+            continue;
+        }
         kept.push_back(std::move(p));
     }
     if (kept.empty()) return k == Kind::And ? always() : never();
