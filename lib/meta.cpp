@@ -70,6 +70,12 @@ std::string snake_case(std::string_view name) {
 }
 
 void finish_meta(ModelMeta& m) {
+    auto columns = std::make_shared<std::vector<sql::SelectItem>>();
+    for (auto& f : m.fields) {
+        f.column_ref = sql::column(m.table, f.column, f.type);
+        columns->push_back({f.column_ref, {}});
+    }
+    m.all_columns = std::move(columns);
     std::size_t pks = 0;
     for (std::size_t i = 0; i < m.fields.size(); ++i) {
         if (m.fields[i].primary_key) {

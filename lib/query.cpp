@@ -342,7 +342,9 @@ std::vector<const FieldMeta*> Query::loaded_fields() const {
 sql::Select Query::select() const {
     sql::Select s;
     s.from = model_->table;
-    for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
+    if (loads_all_fields()) s.shared_columns = model_->all_columns;
+    else
+        for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
     s.where = where_;
     s.distinct = distinct_;
     s.order_by = order_terms();
@@ -355,6 +357,7 @@ sql::Select Query::select() const {
 sql::Select Query::select_values(const std::vector<std::string>& fields) const {
     sql::Select s = select();
     s.columns.clear();
+    s.shared_columns.reset();
     if (fields.empty()) {
         for (const auto& f : model_->fields) s.columns.push_back({f.column_expr(model_->table), {}});
     } else {
@@ -382,6 +385,7 @@ sql::Select Query::select_exists() const {
     Query q = *this;
     q.apply_slice(0, 1);
     sql::Select s = q.select();
+    s.shared_columns.reset();
     s.columns = {{sql::param(Value(std::int64_t(1))), "a"}};
     s.order_by.clear();
     return s;

@@ -33,16 +33,28 @@ void mark(ModelBase& base, const std::string& alias, const std::vector<const Fie
 
 void fetch(const Query& q, RowSink& sink) {
     Connection& c = connection(q.alias());
-    const auto fields = q.loaded_fields();
-    const auto deferred = deferred_of(q.model(), fields);
     Cursor cur(c, sql::compile(q.select(), c.dialect()));
     const Row& row = cur.row();
+    const bool plain = q.alias() == "default";
+    if (q.loads_all_fields()) {  // the common case: no per-query field list at all
+        const auto& fields = q.model().fields;
+        const int n = int(fields.size());
+        while (cur.next()) {
+            ModelBase* base = nullptr;
+            void* obj = sink.emplace(base);
+            for (int i = 0; i < n; ++i) fields[std::size_t(i)].access->read(obj, row, i);
+            if (!plain) base->set_alias(q.alias());
+        }
+        return;
+    }
+    const auto fields = q.loaded_fields();
+    const auto deferred = deferred_of(q.model(), fields);
     const int n = int(fields.size());
     while (cur.next()) {
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
         for (int i = 0; i < n; ++i) fields[std::size_t(i)]->access->read(obj, row, i);
-        if (!deferred.empty() || q.alias() != "default") mark(*base, q.alias(), deferred);
+        mark(*base, q.alias(), deferred);
     }
 }
 

@@ -51,8 +51,10 @@ struct FieldMeta {
     std::vector<std::pair<Value, std::string>> choices;
     std::vector<Validator> validators;
     std::shared_ptr<const FieldAccess> access;
+    sql::Expr column_ref;  ///< table.column, built once by finish_meta (hot paths reuse it)
 
     [[nodiscard]] sql::Expr column_expr(const std::string& table) const {
+        if (column_ref && column_ref->table == table) return column_ref;
         return sql::column(table, column, type);
     }
 };
@@ -64,6 +66,8 @@ struct ModelMeta {
     std::size_t pk = 0;  ///< index of the primary key in fields
     std::vector<std::string> ordering;
     std::vector<std::vector<std::string>> unique_together;
+    /// Every field's column, in field order (built once; queries share it).
+    std::shared_ptr<const std::vector<sql::SelectItem>> all_columns;
 
     /// By name, by column, or "pk"; nullptr when unknown.
     [[nodiscard]] const FieldMeta* find(std::string_view name) const;

@@ -47,6 +47,7 @@ class Query {
     [[nodiscard]] const sql::Expr& where() const { return where_; }
     /// The model's fields this query loads (all, unless only()/defer()).
     [[nodiscard]] std::vector<const FieldMeta*> loaded_fields() const;
+    [[nodiscard]] bool loads_all_fields() const { return only_.empty() && defer_.empty(); }
 
     // ---- the SQL tree -----------------------------------------------------------------
     /// SELECT of the loaded fields, in loaded_fields() order.

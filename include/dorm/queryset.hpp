@@ -179,15 +179,24 @@ class QuerySet {
         if (v.empty()) return std::nullopt;
         return std::move(v.front());
     }
-    [[nodiscard]] std::vector<T> to_vector() const { return rows(); }
+    [[nodiscard]] std::vector<T> to_vector() const& { return rows(); }
+    /// On a temporary queryset the rows move out instead of being copied.
+    [[nodiscard]] std::vector<T> to_vector() && {
+        rows();
+        if (cache_.use_count() == 1) return std::move(*cache_);
+        return *cache_;
+    }
 
     /// Exactly one row, or T::DoesNotExist / T::MultipleObjectsReturned.
     [[nodiscard]] T get() const {
-        Self q = with([](Query& x) {
-            if (!x.is_sliced()) x.clear_ordering();
-            x.apply_slice(0, detail::kMaxGetResults);
-        });
-        auto& v = q.rows();
+        Query q = query_;
+        if (!q.is_sliced()) q.clear_ordering();
+        q.apply_slice(0, detail::kMaxGetResults);
+        std::vector<T> v;
+        if (!q.matches_nothing()) {
+            detail::VectorSink<T> sink(v);
+            detail::fetch(q, sink);
+        }
         if (v.size() == 1) return std::move(v.front());
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         throw typename T::MultipleObjectsReturned(detail::multiple_objects_message(T::model_meta(), v.size()));

@@ -1,5 +1,7 @@
 #include "dorm/sql/compiler.hpp"
 
+#include <unordered_map>
+
 #include "dorm/error.hpp"
 
 namespace dorm::sql {
@@ -8,28 +10,22 @@ namespace {
 
 class Renderer {
    public:
-    explicit Renderer(const Dialect& d) : d_(d) {}
+    explicit Renderer(const Dialect& d) : d_(d) { out_.reserve(256); }
     Sql take() { return {std::move(out_), std::move(params_)}; }
 
     void select(const Select& s) {
         out_ += "SELECT ";
         if (s.distinct) out_ += "DISTINCT ";
-        for (std::size_t i = 0; i < s.columns.size(); ++i) {
-            if (i) out_ += ", ";
-            expr(s.columns[i].expr);
-            if (!s.columns[i].alias.empty()) {
-                out_ += " AS ";
-                out_ += d_.quote(s.columns[i].alias);
-            }
-        }
+        if (s.shared_columns) shared_columns(*s.shared_columns);
+        else columns(s.columns);
         out_ += " FROM ";
         if (s.from_subquery) {
             out_ += '(';
             select(*s.from_subquery);
             out_ += ") ";
-            out_ += d_.quote("subquery");
+            d_.quote_to(out_, "subquery");
         } else {
-            out_ += d_.quote(s.from);
+            d_.quote_to(out_, s.from);
         }
         where(s.where);
         if (!s.group_by.empty()) {
@@ -59,14 +55,14 @@ class Renderer {
 
     void insert(const Insert& s) {
         out_ += "INSERT INTO ";
-        out_ += d_.quote(s.table);
+        d_.quote_to(out_, s.table);
         if (s.columns.empty()) {
             out_ += " DEFAULT VALUES";
         } else {
             out_ += " (";
             for (std::size_t i = 0; i < s.columns.size(); ++i) {
                 if (i) out_ += ", ";
-                out_ += d_.quote(s.columns[i]);
+                d_.quote_to(out_, s.columns[i]);
             }
             out_ += ") VALUES ";
             for (std::size_t r = 0; r < s.rows.size(); ++r) {
@@ -78,17 +74,17 @@ class Renderer {
         }
         if (!s.returning.empty() && d_.features().returning) {
             out_ += " RETURNING ";
-            out_ += d_.quote(s.returning);
+            d_.quote_to(out_, s.returning);
         }
     }
 
     void update(const Update& s) {
         out_ += "UPDATE ";
-        out_ += d_.quote(s.table);
+        d_.quote_to(out_, s.table);
         out_ += " SET ";
         for (std::size_t i = 0; i < s.set.size(); ++i) {
             if (i) out_ += ", ";
-            out_ += d_.quote(s.set[i].first);
+            d_.quote_to(out_, s.set[i].first);
             out_ += " = ";
             expr(s.set[i].second);
         }
@@ -97,7 +93,7 @@ class Renderer {
 
     void remove(const Delete& s) {
         out_ += "DELETE FROM ";
-        out_ += d_.quote(s.table);
+        d_.quote_to(out_, s.table);
         where(s.where);
     }
 
@@ -105,10 +101,10 @@ class Renderer {
         switch (e->kind) {
             case Kind::Column:
                 if (!e->table.empty()) {
-                    out_ += d_.quote(e->table);
+                    d_.quote_to(out_, e->table);
                     out_ += '.';
                 }
-                out_ += d_.quote(e->name);
+                d_.quote_to(out_, e->name);
                 break;
             case Kind::Param:
                 bind(e->value);
@@ -175,6 +171,37 @@ class Renderer {
     }
 
    private:
+    void columns(const std::vector<SelectItem>& items) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out_ += ", ";
+            expr(items[i].expr);
+            if (!items[i].alias.empty()) {
+                out_ += " AS ";
+                d_.quote_to(out_, items[i].alias);
+            }
+        }
+    }
+
+    // A shared list holds plain columns (no parameters), so its text can be kept.
+    void shared_columns(const std::vector<SelectItem>& items) {
+        using Key = std::pair<const void*, const Dialect*>;
+        struct KeyHash {
+            std::size_t operator()(const Key& k) const {
+                return std::hash<const void*>()(k.first) ^ std::hash<const void*>()(k.second);
+            }
+        };
+        thread_local std::unordered_map<Key, std::string, KeyHash> rendered;
+        auto [it, fresh] = rendered.try_emplace(Key{&items, &d_});
+        if (fresh) {
+            std::string saved = std::move(out_);
+            out_.clear();
+            columns(items);
+            it->second = std::move(out_);
+            out_ = std::move(saved);
+        }
+        out_ += it->second;
+    }
+
     void where(const Expr& w) {
         if (!w || w->kind == Kind::Always) return;
         out_ += " WHERE ";

@@ -7,16 +7,17 @@ namespace dorm::sql {
 const Dialect& sqlite_dialect();
 const Dialect& postgresql_dialect();
 
-std::string Dialect::quote(std::string_view ident) const {
-    std::string out;
-    out.reserve(ident.size() + 2);
+void Dialect::quote_to(std::string& out, std::string_view ident) const {
     out += '"';
-    for (char c : ident) {
-        if (c == '"') out += '"';
-        out += c;
+    if (ident.find('"') == std::string_view::npos) {
+        out.append(ident);
+    } else {
+        for (char c : ident) {
+            if (c == '"') out += '"';
+            out += c;
+        }
     }
     out += '"';
-    return out;
 }
 
 void Dialect::limit_offset(std::string& out, std::optional<std::int64_t> limit,
@@ -41,12 +42,16 @@ Value Dialect::lookup_value(std::string_view name, const Value& v) const {
             name == "regex" || name == "iregex")
             return v;
     }
-    auto text = [&] { return escape_like(v.to_string()); };
-    if (name == "iexact") return text();
-    if (name == "contains" || name == "icontains") return "%" + text() + "%";
-    if (name == "startswith" || name == "istartswith") return text() + "%";
-    if (name == "endswith" || name == "iendswith") return "%" + text();
-    return v;
+    const bool lead = name == "contains" || name == "icontains" || name == "endswith" ||
+                      name == "iendswith";
+    const bool trail = name == "contains" || name == "icontains" || name == "startswith" ||
+                       name == "istartswith";
+    if (!lead && !trail && name != "iexact") return v;
+    std::string pattern;
+    if (lead) pattern += '%';
+    pattern += escape_like(v.to_string());
+    if (trail) pattern += '%';
+    return pattern;
 }
 
 const Dialect& dialect_for(std::string_view vendor) {

@@ -81,6 +81,9 @@ struct Select {
     std::string from;
     std::shared_ptr<const Select> from_subquery;  ///< FROM (SELECT ...) "subquery" instead
     std::vector<SelectItem> columns;
+    /// Used instead of `columns` when set: a list shared by many queries (a model's
+    /// columns), which the compiler renders once per dialect and thread, then reuses.
+    std::shared_ptr<const std::vector<SelectItem>> shared_columns;
     bool distinct = false;
     Expr where;  ///< null: no WHERE
     std::vector<Expr> group_by;

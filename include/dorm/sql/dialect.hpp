@@ -37,7 +37,13 @@ class Dialect {
     [[nodiscard]] virtual const Features& features() const = 0;
 
     /// Quotes an identifier ("name", doubling embedded quotes).
-    [[nodiscard]] virtual std::string quote(std::string_view ident) const;
+    [[nodiscard]] std::string quote(std::string_view ident) const {
+        std::string out;
+        quote_to(out, ident);
+        return out;
+    }
+    /// Appends the quoted identifier to out (the compiler's path: no temporary string).
+    virtual void quote_to(std::string& out, std::string_view ident) const;
     /// The n-th (0-based) parameter placeholder.
     virtual void placeholder(std::string& out, std::size_t n) const = 0;
 

@@ -44,10 +44,14 @@ class SqliteDialect final : public Dialect {
     Value lookup_value(std::string_view name, const Value& v) const override {
         if (!v.is<std::string>()) return Dialect::lookup_value(name, v);
         const std::string& s = v.get<std::string>();
-        if (name == "contains") return "*" + escape_glob(s) + "*";
-        if (name == "startswith") return escape_glob(s) + "*";
-        if (name == "endswith") return "*" + escape_glob(s);
-        return Dialect::lookup_value(name, v);
+        const bool lead = name == "contains" || name == "endswith";
+        const bool trail = name == "contains" || name == "startswith";
+        if (!lead && !trail) return Dialect::lookup_value(name, v);
+        std::string pattern;
+        if (lead) pattern += '*';
+        pattern += escape_glob(s);
+        if (trail) pattern += '*';
+        return pattern;
     }
 
     void lookup(std::string& out, std::string_view name, const std::string& lhs,
