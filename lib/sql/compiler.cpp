@@ -45,12 +45,9 @@ class Renderer {
             }
         }
         if (s.limit || s.offset) d_.limit_offset(out_, s.limit, s.offset);
-        if (s.for_update) {
-            if (!d_.features().select_for_update)
-                throw NotSupportedError("select_for_update() is not supported on " +
-                                        std::string(d_.vendor()));
-            out_ += " FOR UPDATE";
-        }
+        // As Django: where the backend has no row locks (SQLite locks the whole database
+        // for a write anyway), select_for_update() has no effect.
+        if (s.for_update && d_.features().select_for_update) out_ += " FOR UPDATE";
     }
 
     void insert(const Insert& s) {
