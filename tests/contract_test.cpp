@@ -95,6 +95,8 @@ TEST_CASE("API.md sections 1-6 and 10, as written") {
     mk("Draft post", 2, false, ymd(2026, 4, 1));
     mk("Misc", 4, true, ymd(2025, 4, 1));
     e1.full_clean();
+    dorm::Json j = e1;   Entry e2 = j.get<Entry>();   // nlohmann_json round trip
+    CHECK(e2.headline == e1.headline);
 
     // §4
     auto qs = Entry::objects()

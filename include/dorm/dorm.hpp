@@ -11,6 +11,7 @@
 #include "dorm/q.hpp"             // IWYU pragma: export
 #include "dorm/queryset.hpp"      // IWYU pragma: export
 #include "dorm/schema.hpp"        // IWYU pragma: export
+#include "dorm/serialization.hpp" // IWYU pragma: export
 #include "dorm/transaction.hpp"   // IWYU pragma: export
 #include "dorm/value.hpp"         // IWYU pragma: export
 #include "dorm/values.hpp"        // IWYU pragma: export
