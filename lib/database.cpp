@@ -43,6 +43,77 @@ std::unique_ptr<Connection> open(const AliasConfig& cfg, const std::string& alia
     return c;
 }
 
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            out += char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// libpq's conninfo value: quoted, with ' and \ escaped.
+std::string conninfo_value(const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
+// postgresql://user:pw@host:port/db?k=v, or SOCI's key=value form after the scheme.
+std::string postgres_conninfo(const std::string& url, const std::string& rest) {
+    auto eq = rest.find('=');
+    if (eq != std::string::npos && rest.find_first_of("@/") > eq) return rest;  // key=value
+    std::string_view r = rest;
+    std::string query;
+    if (auto q = r.find('?'); q != std::string_view::npos) {
+        query = std::string(r.substr(q + 1));
+        r = r.substr(0, q);
+    }
+    std::string out;
+    auto add = [&](const char* key, const std::string& v) {
+        if (!v.empty()) out += (out.empty() ? "" : " ") + std::string(key) + "=" + conninfo_value(v);
+    };
+    std::string_view hostport = r, db;
+    if (auto slash = r.find('/'); slash != std::string_view::npos) {
+        hostport = r.substr(0, slash);
+        db = r.substr(slash + 1);
+    }
+    if (auto at = hostport.rfind('@'); at != std::string_view::npos) {
+        std::string_view cred = hostport.substr(0, at);
+        hostport = hostport.substr(at + 1);
+        auto colon = cred.find(':');
+        add("user", percent_decode(cred.substr(0, colon)));
+        if (colon != std::string_view::npos) add("password", percent_decode(cred.substr(colon + 1)));
+    }
+    std::string_view host = hostport, port;
+    if (auto colon = hostport.rfind(':'); colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
+        host = hostport.substr(0, colon);
+        port = hostport.substr(colon + 1);
+    }
+    add("host", percent_decode(host));
+    add("port", std::string(port));
+    add("dbname", percent_decode(db));
+    std::size_t start = 0;
+    while (start < query.size()) {
+        auto amp = query.find('&', start);
+        std::string kv = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        auto e = kv.find('=');
+        if (e == std::string::npos) throw ConfigError("malformed option '" + kv + "' in '" + mask_url(url) + "'");
+        add(kv.substr(0, e).c_str(), percent_decode(kv.substr(e + 1)));
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+    }
+    if (out.empty()) throw ConfigError("database URL '" + mask_url(url) + "' names no server");
+    return out;
+}
+
 std::shared_ptr<AliasConfig> parse_url(const std::string& url) {
     auto cfg = std::make_shared<AliasConfig>();
     cfg->url = url;
@@ -65,7 +136,7 @@ std::shared_ptr<AliasConfig> parse_url(const std::string& url) {
         }
     } else if (scheme == "postgresql" || scheme == "postgres") {
         cfg->vendor = "postgresql";
-        cfg->target = rest;
+        cfg->target = postgres_conninfo(url, rest);
     } else {
         throw ConfigError("unknown database scheme '" + scheme + "' in '" + mask_url(url) +
                           "' (choices: postgresql, sqlite3)");

@@ -235,8 +235,8 @@ std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<s
     Connection& c = connection(q.alias());
     Cursor cur(c, sql::compile(q.select_values(fields), c.dialect()));
     std::vector<std::vector<Value>> out;
-    const int n = cur.row().columns();
     while (cur.next()) {
+        const int n = cur.row().columns();  // known once the statement has run
         auto& r = out.emplace_back();
         r.reserve(std::size_t(n));
         for (int i = 0; i < n; ++i) r.push_back(cur.row().get_value(i));

@@ -45,7 +45,8 @@ TEST_CASE_FIXTURE(testdb::Fresh, "save({fields}) writes only those columns") {
     CaptureQueries q;
     a.save({"age"});
     REQUIRE(q.count() == 1);
-    CHECK(q.queries()[0].sql == R"(UPDATE "blog_author" SET "age" = ? WHERE "blog_author"."id" = ?)");
+    CHECK(q.queries()[0].sql.starts_with(R"(UPDATE "blog_author" SET "age" = )"));
+    CHECK(q.queries()[0].sql.find("name") == std::string::npos);
     Author fresh = Author::objects().get("id", a.id);
     CHECK(fresh.age == 7);
     CHECK(fresh.name == "Ann");
@@ -73,10 +74,12 @@ TEST_CASE_FIXTURE(testdb::Fresh, "ids above 2^31 round-trip") {
     CHECK(b.id == 8589934593LL);
     auto ids = Author::objects().values_list<std::int64_t>("id");
     CHECK(ids == std::vector<std::int64_t>{8589934593LL});
-    Author c;
-    c.name = "Next";
-    c.save();
-    CHECK(c.id == 8589934594LL);
+    if (testdb::backend() == "sqlite") {  // AUTOINCREMENT continues after the largest id
+        Author c;
+        c.name = "Next";
+        c.save();
+        CHECK(c.id == 8589934594LL);
+    }
 }
 
 TEST_CASE_FIXTURE(testdb::Fresh, "refresh() reloads; erase() deletes and clears the id") {
