@@ -21,6 +21,8 @@ struct AliasConfig {
     std::size_t pool_size = 4;
     std::atomic<bool> closed{false};
     std::unique_ptr<Connection> keeper;  ///< holds a :memory: database alive
+    std::mutex pool_mutex;
+    std::vector<std::unique_ptr<Connection>> idle;  ///< at most pool_size, for new threads
 };
 
 std::mutex aliases_mutex;
@@ -29,9 +31,25 @@ std::map<std::string, std::shared_ptr<AliasConfig>, std::less<>>& aliases() {
     return m;
 }
 
+// A thread's connection for one alias. When the thread ends, a healthy connection goes
+// back to its alias's pool for the next thread.
 struct ThreadConnection {
     std::shared_ptr<AliasConfig> config;
     std::unique_ptr<Connection> conn;
+
+    ThreadConnection(std::shared_ptr<AliasConfig> c, std::unique_ptr<Connection> k)
+        : config(std::move(c)), conn(std::move(k)) {}
+    ThreadConnection(ThreadConnection&&) noexcept = default;
+    ThreadConnection& operator=(ThreadConnection&&) noexcept = default;
+    ~ThreadConnection() {
+        if (!conn || !config || config->closed || !conn->savepoints.empty()) return;
+        try {
+            if (!conn->alive()) return;
+            std::lock_guard lock(config->pool_mutex);
+            if (config->idle.size() < config->pool_size) config->idle.push_back(std::move(conn));
+        } catch (...) {
+        }
+    }
 };
 thread_local std::vector<ThreadConnection> thread_connections;
 thread_local std::vector<CaptureQueries*> active_captures;
@@ -150,7 +168,15 @@ Connection& connection(const std::string& alias) {
     auto& tc = thread_connections;
     for (auto it = tc.begin(); it != tc.end(); ++it) {
         if (it->conn->alias != alias) continue;
-        if (!it->config->closed.load(std::memory_order_relaxed)) return *it->conn;
+        if (!it->config->closed.load(std::memory_order_relaxed)) {
+            // A connection that died (server restart, killed backend) is replaced on next
+            // use, unless a transaction was open on it: then the error is the caller's to see.
+            if (!it->conn->savepoints.empty() || it->conn->alive()) return *it->conn;
+            // The server went away: the idle connections of the pool are most likely dead too.
+            std::lock_guard lock(it->config->pool_mutex);
+            it->config->idle.clear();
+        }
+        it->config.reset();  // neither pooled nor kept
         tc.erase(it);
         break;
     }
@@ -167,7 +193,17 @@ Connection& connection(const std::string& alias) {
         dorm::connect();  // API.md §1: DATABASE_URL, else sqlite3://db.sqlite3
         return connection(alias);
     }
-    tc.push_back({cfg, open(*cfg, alias)});
+    std::unique_ptr<Connection> conn;
+    {
+        std::lock_guard lock(cfg->pool_mutex);
+        while (!conn && !cfg->idle.empty()) {
+            conn = std::move(cfg->idle.back());
+            cfg->idle.pop_back();
+            if (!conn->alive()) conn.reset();
+        }
+    }
+    if (!conn) conn = open(*cfg, alias);
+    tc.emplace_back(cfg, std::move(conn));
     return *tc.back().conn;
 }
 
@@ -277,7 +313,7 @@ void connect(const std::string& url, const ConnectOptions& options) {
     }
     auto& tc = thread_connections;
     std::erase_if(tc, [&](const ThreadConnection& t) { return t.conn->alias == options.alias; });
-    tc.push_back({cfg, std::move(first)});
+    tc.emplace_back(cfg, std::move(first));
 }
 
 void connect() {
@@ -292,6 +328,10 @@ void disconnect(const std::string& alias) {
         auto it = aliases().find(alias);
         if (it == aliases().end()) return;
         it->second->closed = true;
+        {
+            std::lock_guard pool(it->second->pool_mutex);
+            it->second->idle.clear();
+        }
         aliases().erase(it);
     }
     std::erase_if(thread_connections,
