@@ -54,6 +54,34 @@ inline const char* const SCHEMA[] = {
     R"(CREATE INDEX "bench_entry_pub_date_511c5e7b" ON "bench_entry" ("pub_date"))",
 };
 
+// PostgreSQL: the DDL Django 3.2 emits for the same models, without the foreign-key
+// constraints (dorm's benchmark tables have none until relations land, so neither side
+// pays for them), and the summary query with the date cast to text.
+inline const char* const SCHEMA_PG[] = {
+    R"(DROP TABLE IF EXISTS "bench_entry", "bench_blog", "bench_author" CASCADE)",
+    R"(CREATE TABLE "bench_author" ("id" serial NOT NULL PRIMARY KEY, "name" varchar(100) NOT NULL, "email" varchar(254) NULL, "age" integer NOT NULL))",
+    R"(CREATE TABLE "bench_blog" ("id" serial NOT NULL PRIMARY KEY, "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "author_id" integer NOT NULL))",
+    R"(CREATE TABLE "bench_entry" ("id" serial NOT NULL PRIMARY KEY, "blog_id" integer NOT NULL, "headline" varchar(255) NOT NULL, "body_text" text NOT NULL, "pub_date" date NOT NULL, "rating" integer NOT NULL, "n_comments" integer NOT NULL))",
+    R"(CREATE INDEX "bench_blog_author_id_535d5965" ON "bench_blog" ("author_id"))",
+    R"(CREATE INDEX "bench_entry_blog_id_2cdc543c" ON "bench_entry" ("blog_id"))",
+    R"(CREATE INDEX "bench_entry_pub_date_511c5e7b" ON "bench_entry" ("pub_date"))",
+};
+
+inline const char* const W1_VERIFY_SQL_PG =
+    "SELECT (SELECT COUNT(*) FROM bench_author), (SELECT SUM(age) FROM bench_author), "
+    "(SELECT COUNT(email) FROM bench_author), (SELECT COUNT(*) FROM bench_blog), "
+    "(SELECT SUM(author_id) FROM bench_blog), (SELECT SUM(LENGTH(tagline)) FROM bench_blog), "
+    "COUNT(*), SUM(id), SUM(blog_id), SUM(rating), SUM(n_comments), "
+    "SUM(LENGTH(headline)), SUM(LENGTH(body_text)), "
+    "SUM(CAST(REPLACE(pub_date::text, '-', '') AS INTEGER)) FROM bench_entry";
+
+/// `--postgresql CONNINFO` on the command line: run against that server instead of SQLite.
+inline std::string postgres_arg(int argc, char** argv) {
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::string(argv[i]) == "--postgresql") return argv[i + 1];
+    return {};
+}
+
 inline const char* const W1_VERIFY_SQL =
     "SELECT (SELECT COUNT(*) FROM bench_author), (SELECT SUM(age) FROM bench_author), "
     "(SELECT COUNT(email) FROM bench_author), (SELECT COUNT(*) FROM bench_blog), "
@@ -386,6 +414,10 @@ struct DbPath {
     DbPath(int argc, char** argv) {
         for (int i = 1; i < argc; ++i) {
             std::string a = argv[i];
+            if (a == "--postgresql") {  // its value is a conninfo, not a file
+                ++i;
+                continue;
+            }
             if (a.rfind("--", 0) == 0) continue;
             path = std::filesystem::absolute(a).string();
             for (const char* suf : {"", "-journal", "-wal", "-shm"})

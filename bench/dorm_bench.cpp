@@ -1,5 +1,6 @@
 // The benchmark workload (WORKLOAD.md) through dorm, the way an application writes it.
-// Usage: dorm_bench [DB_FILE]. Prints one JSON line per operation, like the baselines.
+// Usage: dorm_bench [DB_FILE] | dorm_bench --postgresql CONNINFO. Prints one JSON line per
+// operation, like the baselines.
 #include <dorm/dorm.hpp>
 
 #include "common.hpp"
@@ -65,9 +66,11 @@ void fill(BEntry& e, const EntryData& d) {
 
 int main(int argc, char** argv) {
     DbPath dbp(argc, argv);
+    const std::string postgres = postgres_arg(argc, argv);
     const Dataset data;
-    dorm::connect("sqlite3://" + dbp.path);
+    dorm::connect(postgres.empty() ? "sqlite3://" + dbp.path : "postgresql://" + postgres);
     dorm::register_models<BAuthor, BBlog, BEntry>();
+    dorm::drop_tables();
     dorm::create_tables();
 
     {  // W1: building the objects is timed, as in the ORMs of the reference figures

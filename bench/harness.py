@@ -9,7 +9,8 @@ import sys
 import tempfile
 
 runs, build, out_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-impls = ["dorm", "raw_soci", "raw_sqlite"]
+postgres = sys.argv[4] if len(sys.argv) > 4 else ""  # conninfo: the PostgreSQL run
+impls = ["dorm", "raw_soci"] if postgres else ["dorm", "raw_soci", "raw_sqlite"]
 exe = {"dorm": "dorm_bench", "raw_soci": "raw_soci", "raw_sqlite": "raw_sqlite"}
 ops = ["W1_insert", "W2_fetch_all", "W3_filter_range", "W4_get_pk", "W6_update",
        "W8_single_inserts"]
@@ -22,7 +23,8 @@ with tempfile.TemporaryDirectory(prefix="dorm-bench-") as tmp:
         for impl in impls:
             db = os.path.join(tmp, impl + ".sqlite3")
             print(f"run {r + 1}/{runs}: {impl}", file=sys.stderr, flush=True)
-            p = subprocess.Popen([os.path.join(build, "bench", exe[impl]), db],
+            args = ["--postgresql", postgres] if postgres else [db]
+            p = subprocess.Popen([os.path.join(build, "bench", exe[impl])] + args,
                                  stdout=subprocess.PIPE, text=True)
             _, status, usage = os.wait4(p.pid, 0)  # the output (8 lines) fits the pipe
             out = p.stdout.read()
@@ -43,17 +45,19 @@ with tempfile.TemporaryDirectory(prefix="dorm-bench-") as tmp:
                     ok = False
 
 med = {o: {i: statistics.median(times[i][o]) for i in impls if times[i][o]} for o in ops}
-print(f"{'op':<20}{'dorm':>10}{'raw_soci':>10}{'raw_sqlite':>11}{'dorm/soci':>11}{'dorm/sqlite':>13}")
+print(("PostgreSQL" if postgres else "SQLite") + f", median of {runs}")
+header = f"{'op':<24}" + "".join(f"{i:>11}" for i in impls) + "".join(f"{'dorm/' + i:>16}" for i in impls[1:])
+print(header)
 for o in ops:
     m = med[o]
-    if len(m) < 3:
+    if len(m) < len(impls):
         continue
     unit = " (cpu)" if o == "W8_single_inserts" else ""
-    print(f"{o + unit:<20}{m['dorm']:>10.4f}{m['raw_soci']:>10.4f}{m['raw_sqlite']:>11.4f}"
-          f"{m['dorm'] / m['raw_soci']:>11.3f}{m['dorm'] / m['raw_sqlite']:>13.3f}")
+    print(f"{o + unit:<24}" + "".join(f"{m[i]:>11.4f}" for i in impls) +
+          "".join(f"{m['dorm'] / m[i]:>16.3f}" for i in impls[1:]))
 peak = {i: max(rss[i]) for i in impls}
-print(f"{'peak RSS MiB':<20}{peak['dorm']:>10.1f}{peak['raw_soci']:>10.1f}{peak['raw_sqlite']:>11.1f}"
-      f"{peak['dorm'] / peak['raw_soci']:>11.3f}{peak['dorm'] / peak['raw_sqlite']:>13.3f}")
+print(f"{'peak RSS MiB':<24}" + "".join(f"{peak[i]:>11.1f}" for i in impls) +
+      "".join(f"{peak['dorm'] / peak[i]:>16.3f}" for i in impls[1:]))
 result = {o: med[o] for o in ops}
 result["peak_rss_mib"] = peak
 result["runs"] = runs
