@@ -46,11 +46,7 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
     }
     t += ")";
     out.push_back(std::move(t));
-    for (const auto& f : m.fields) {
-        if (!f.db_index || f.unique || f.primary_key) continue;
-        out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) + " ON " +
-                      d.quote(m.table) + " (" + d.quote(f.column) + ")");
-    }
+    // Django's order: unique_together, then each field's index and its LIKE index.
     for (const auto& group : m.unique_together) {
         std::vector<std::string> cols;
         std::string list;
@@ -58,8 +54,18 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
             cols.push_back(m.field(n).column);
             list += (list.empty() ? "" : ", ") + d.quote(cols.back());
         }
-        out.push_back("CREATE UNIQUE INDEX " + d.quote(index_name(m.table, cols, "_uniq", d)) +
-                      " ON " + d.quote(m.table) + " (" + list + ")");
+        out.push_back(d.unique_together_sql(m.table, index_name(m.table, cols, "_uniq", d), list));
+    }
+    for (const auto& f : m.fields) {
+        if (f.primary_key) continue;
+        if (f.db_index && !f.unique)
+            out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) +
+                          " ON " + d.quote(m.table) + " (" + d.quote(f.column) + ")");
+        auto opclass = d.like_index_opclass(f.type);
+        if ((f.db_index || f.unique) && !opclass.empty())
+            out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "_like", d)) +
+                          " ON " + d.quote(m.table) + " (" + d.quote(f.column) + " " +
+                          std::string(opclass) + ")");
     }
     return out;
 }

@@ -88,3 +88,48 @@ TEST_CASE("threads writing one SQLite file wait for each other instead of failin
     disconnect("busy");
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("an unreachable PostgreSQL server is an OperationalError with the password masked") {
+    try {
+        connect("postgresql://dorm:s3cret@127.0.0.1:1/app?connect_timeout=2", {.alias = "down"});
+        FAIL("connected to nothing");
+    } catch (const OperationalError& e) {
+        std::string what = e.what();
+        CHECK(what.find("s3cret") == std::string::npos);
+        CHECK(what.find("password=***") != std::string::npos);
+        CHECK(e.sqlstate == "08001");
+    }
+    CHECK_FALSE(is_connected("down"));
+}
+
+TEST_CASE_FIXTURE(testdb::Fresh, "PostgreSQL: the URL form, SQLSTATE on errors, select_for_update") {
+    if (testdb::backend() != "postgresql") return;
+    std::string info = std::getenv("DORM_TEST_POSTGRES");
+    auto field = [&](const std::string& key) {
+        auto p = info.find(key + "=");
+        auto e = info.find(' ', p);
+        return info.substr(p + key.size() + 1, e == std::string::npos ? std::string::npos : e - p - key.size() - 1);
+    };
+    connect("postgresql://" + field("user") + ":unused@" + field("host") + ":" + field("port") + "/" +
+                field("dbname"),
+            {.alias = "url"});
+    CHECK(vendor("url") == "postgresql");
+    CHECK(Counter::objects().using_db("url").count() == 0);
+    disconnect("url");
+
+    testmodels::Author::objects().create([](testmodels::Author& a) { a.name = "A"; a.email = "x@y"; });
+    try {
+        testmodels::Author::objects().create([](testmodels::Author& a) { a.name = "B"; a.email = "x@y"; });
+        FAIL("duplicate accepted");
+    } catch (const IntegrityError& e) {
+        CHECK(e.sqlstate == "23505");
+        CHECK(std::string(e.what()).find("Author: duplicate key") == 0);
+        CHECK(std::string(e.what()).find("email='x@y'") != std::string::npos);
+    }
+    atomic([] {
+        CaptureQueries q;
+        CHECK(Counter::objects().select_for_update().count() == 0);
+        auto rows = Counter::objects().select_for_update().to_vector();
+        CHECK(q.queries().back().sql.ends_with("FOR UPDATE"));
+    });
+}

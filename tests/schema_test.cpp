@@ -52,8 +52,8 @@ TEST_CASE("column types, JSON checks, indexes and unique_together as Django name
     auto ddl = dorm::detail::create_table_sql(Probe::model_meta(), dorm::sql::dialect_for("sqlite"));
     REQUIRE(ddl.size() == 3);
     CHECK(ddl[0] == R"(CREATE TABLE "blog_entry" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "blog_id" bigint NOT NULL, "headline" varchar(255) NOT NULL, "pub_date" date NOT NULL, "mod_date" datetime NOT NULL, "published" bool NOT NULL, "meta" text NOT NULL UNIQUE CHECK ((JSON_VALID("meta") OR "meta" IS NULL)), "score" real NULL, "data" BLOB NULL))");
-    CHECK(ddl[1] == R"(CREATE INDEX "blog_entry_pub_date_6c78a845" ON "blog_entry" ("pub_date"))");
-    CHECK(ddl[2] == R"(CREATE UNIQUE INDEX "blog_entry_blog_id_headline_84a81ff2_uniq" ON "blog_entry" ("blog_id", "headline"))");
+    CHECK(ddl[1] == R"(CREATE UNIQUE INDEX "blog_entry_blog_id_headline_84a81ff2_uniq" ON "blog_entry" ("blog_id", "headline"))");
+    CHECK(ddl[2] == R"(CREATE INDEX "blog_entry_pub_date_6c78a845" ON "blog_entry" ("pub_date"))");
 }
 
 TEST_CASE("index names hash like Django's names_digest") {
@@ -61,6 +61,39 @@ TEST_CASE("index names hash like Django's names_digest") {
     CHECK(dorm::detail::index_name("bench_entry", {"pub_date"}, "", d) == "bench_entry_pub_date_511c5e7b");
     CHECK(dorm::detail::index_name("bench_blog", {"author_id"}, "", d) == "bench_blog_author_id_535d5965");
     CHECK(dorm::detail::index_name("blog_author", {"age"}, "", d) == "blog_author_age_001e1a18");
+}
+
+namespace {
+struct PgAuthor : dorm::Model<PgAuthor> {
+    std::string name;
+    std::optional<std::string> email;
+    std::string bio;
+    int age = 0;
+    static void define(dorm::Schema<PgAuthor>& s) {
+        s.table("blog_author");
+        s.field(&PgAuthor::name, "name").max_length(100).db_index();
+        s.field(&PgAuthor::email, "email").max_length(254).unique();
+        s.field(&PgAuthor::bio, "bio").db_index();
+        s.field(&PgAuthor::age, "age").default_value(0).db_index();
+        s.unique_together({"name", "age"});
+    }
+};
+}  // namespace
+
+TEST_CASE("PostgreSQL DDL: LIKE indexes and unique_together constraints as Django names them") {
+    auto ddl = dorm::detail::create_table_sql(PgAuthor::model_meta(), dorm::sql::dialect_for("postgresql"));
+    // Django 3.2's own output for the same model, statement by statement.
+    std::vector<std::string> django = {
+        R"(CREATE TABLE "blog_author" ("id" bigserial NOT NULL PRIMARY KEY, "name" varchar(100) NOT NULL, "email" varchar(254) NULL UNIQUE, "bio" text NOT NULL, "age" integer NOT NULL))",
+        R"(ALTER TABLE "blog_author" ADD CONSTRAINT "blog_author_name_age_4d346ae2_uniq" UNIQUE ("name", "age"))",
+        R"(CREATE INDEX "blog_author_name_9e372c42" ON "blog_author" ("name"))",
+        R"(CREATE INDEX "blog_author_name_9e372c42_like" ON "blog_author" ("name" varchar_pattern_ops))",
+        R"(CREATE INDEX "blog_author_email_8354ab3e_like" ON "blog_author" ("email" varchar_pattern_ops))",
+        R"(CREATE INDEX "blog_author_bio_36e959cf" ON "blog_author" ("bio"))",
+        R"(CREATE INDEX "blog_author_bio_36e959cf_like" ON "blog_author" ("bio" text_pattern_ops))",
+        R"(CREATE INDEX "blog_author_age_001e1a18" ON "blog_author" ("age"))",
+    };
+    CHECK(ddl == django);
 }
 
 TEST_CASE("PostgreSQL column types") {

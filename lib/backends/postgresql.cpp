@@ -19,7 +19,8 @@ constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloa
               kFloat8 = 701, kNumeric = 1700, kJson = 114, kJsonb = 3802;
 
 std::string error_text(PGconn* conn, const PGresult* res) {
-    std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+    const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string msg = primary ? primary : res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (res) {
         if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) msg += " (" + std::string(detail) + ")";

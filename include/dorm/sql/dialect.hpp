@@ -69,6 +69,14 @@ class Dialect {
     [[nodiscard]] virtual std::string explain_prefix() const = 0;
     /// A query with one parameter (the table name) that returns a row if the table exists.
     [[nodiscard]] virtual std::string table_exists_sql() const = 0;
+    /// unique_together: a unique index (SQLite) or a table constraint (PostgreSQL).
+    [[nodiscard]] virtual std::string unique_together_sql(const std::string& table,
+                                                          const std::string& name,
+                                                          const std::string& columns) const {
+        return "CREATE UNIQUE INDEX " + quote(name) + " ON " + quote(table) + " (" + columns + ")";
+    }
+    /// The operator class of the extra index that LIKE 'x%' can use ("" when none is needed).
+    [[nodiscard]] virtual std::string_view like_index_opclass(ColumnType) const { return {}; }
     [[nodiscard]] virtual std::string drop_table_sql(const std::string& table) const {
         return "DROP TABLE IF EXISTS " + quote(table);
     }

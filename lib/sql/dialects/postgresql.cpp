@@ -86,6 +86,16 @@ class PostgresqlDialect final : public Dialect {
         return "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() "
                "AND table_name = $1";
     }
+    std::string unique_together_sql(const std::string& table, const std::string& name,
+                                    const std::string& columns) const override {
+        return "ALTER TABLE " + quote(table) + " ADD CONSTRAINT " + quote(name) + " UNIQUE (" +
+               columns + ")";
+    }
+    std::string_view like_index_opclass(ColumnType t) const override {
+        if (t == ColumnType::Varchar) return "varchar_pattern_ops";
+        if (t == ColumnType::Text) return "text_pattern_ops";
+        return {};
+    }
     std::string drop_table_sql(const std::string& table) const override {
         return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
     }
