@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "backend.hpp"
+#include "writes.hpp"
 #include "dorm/database.hpp"
 #include "dorm/error.hpp"
 #include "dorm/model_base.hpp"
@@ -28,26 +29,9 @@ void ModelBase::set_alias(const std::string& alias) {
 
 namespace {
 
-DateTime now() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-bool pk_unset(const ModelMeta& m, const void* obj) {
-    Value pk = m.pk_field().access->get(obj);
-    if (pk.is_null()) return true;
-    return m.pk_field().auto_increment && pk.as_int() == 0;
-}
-
 bool is_deferred(const ModelBase& b, const FieldMeta& f) {
     const InstanceState* s = b.state_if();
     return s && std::find(s->deferred.begin(), s->deferred.end(), &f) != s->deferred.end();
-}
-
-void stamp(const FieldMeta& f, void* obj, bool inserting) {
-    if (!(f.auto_now || (f.auto_now_add && inserting))) return;
-    DateTime t = now();
-    if (f.type == sql::ColumnType::Date) f.access->set(obj, Value(Date{std::chrono::floor<std::chrono::days>(t)}));
-    else f.access->set(obj, Value(t));
 }
 
 // Adds the model and the offending values to a constraint error from the database.
@@ -69,31 +53,16 @@ void stamp(const FieldMeta& f, void* obj, bool inserting) {
 
 void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
     Connection& c = connection(base.db_alias());
-    const bool auto_pk = m.pk_field().auto_increment && pk_unset(m, obj);
-    std::vector<const FieldMeta*> cols;
-    for (const auto& f : m.fields) {
-        stamp(f, obj, true);
-        if (!(f.primary_key && auto_pk)) cols.push_back(&f);
-    }
-    sql::Insert ins;
-    ins.table = m.table;
-    ins.rows.emplace_back();
-    for (const FieldMeta* f : cols) {
-        ins.columns.push_back(f->column);
-        ins.rows[0].push_back(sql::param(Value()));
-    }
-    if (auto_pk) ins.returning = m.pk_field().column;
-    Sql sql = sql::compile(ins, c.dialect());
+    const DateTime at = now();
+    for (const auto& f : m.fields) stamp(f, obj, true, at);
+    const InsertPlan plan = plan_insert(m, c.dialect(), !pk_unset(m, obj));
     try {
-        Cursor cur(c, sql.text);
+        Cursor cur(c, plan.sql.text);
         std::vector<Value> captured;
-        for (std::size_t i = 0; i < cols.size(); ++i) {
-            cols[i]->access->bind(obj, cur.stmt(), int(i));
-            if (capturing()) captured.push_back(cols[i]->access->get(obj));
-        }
-        if (capturing()) capture(sql.text, captured);
+        bind_fields(cur.stmt(), plan.columns, obj, captured);
+        if (capturing()) capture(plan.sql.text, captured);
         cur.next();
-        if (auto_pk) m.pk_field().access->set(obj, Value(cur.stmt().inserted_id()));
+        if (plan.returns_pk) m.pk_field().access->set(obj, Value(cur.stmt().inserted_id()));
     } catch (const IntegrityError& e) {
         rethrow_integrity(m, obj, e);
     }
@@ -118,7 +87,8 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
         for (const auto& f : m.fields)
             if (!f.primary_key && !is_deferred(base, f)) cols.push_back(&f);
     }
-    for (const FieldMeta* f : cols) stamp(*f, obj, false);
+    const DateTime at = now();
+    for (const FieldMeta* f : cols) stamp(*f, obj, false, at);
     Connection& c = connection(base.db_alias());
     sql::Update up;
     up.table = m.table;
@@ -130,16 +100,8 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
         try {
             Cursor cur(c, sql.text);
             std::vector<Value> captured;
-            int i = 0;
-            for (const FieldMeta* f : cols) {
-                f->access->bind(obj, cur.stmt(), i++);
-                if (capturing()) captured.push_back(f->access->get(obj));
-            }
-            m.pk_field().access->bind(obj, cur.stmt(), i);
-            if (capturing()) {
-                captured.push_back(m.pk_field().access->get(obj));
-                capture(sql.text, captured);
-            }
+            bind_fields(cur.stmt(), {&m.pk_field()}, obj, captured, bind_fields(cur.stmt(), cols, obj, captured));
+            if (capturing()) capture(sql.text, captured);
             cur.next();
             changed = cur.stmt().changes();
         } catch (const IntegrityError& e) {

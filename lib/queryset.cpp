@@ -3,6 +3,7 @@
 #include "dorm/queryset_core.hpp"
 
 #include "backend.hpp"
+#include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/transaction.hpp"
 
@@ -119,65 +120,33 @@ std::string explain(const Query& q) {
     return out;
 }
 
-namespace {
-
-DateTime now() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-bool pk_unset(const ModelMeta& m, const void* obj) {
-    Value pk = m.pk_field().access->get(obj);
-    return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
-}
-
-}  // namespace
-
 void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
                  std::size_t batch_size) {
     (void)batch_size;  // one prepared single-row INSERT reused is SQLite's fastest path
     if (objs.size == 0) return;
     Connection& c = connection(alias);
-    const DateTime stamp = now();
+    const DateTime at = now();
     std::vector<bool> had_pk(objs.size);
     for (std::size_t k = 0; k < objs.size; ++k) had_pk[k] = !pk_unset(m, objs.at(k));
     Atomic tx(alias);
     for (bool with_pk : {false, true}) {
-        std::vector<const FieldMeta*> cols;
-        for (const auto& f : m.fields)
-            if (!(f.primary_key && f.auto_increment && !with_pk)) cols.push_back(&f);
-        sql::Insert ins;
-        ins.table = m.table;
-        ins.rows.emplace_back();
-        for (const FieldMeta* f : cols) {
-            ins.columns.push_back(f->column);
-            ins.rows[0].push_back(sql::param(Value()));
-        }
-        const bool auto_pk = m.pk_field().auto_increment && !with_pk;
-        if (auto_pk) ins.returning = m.pk_field().column;
-        const Sql sql = sql::compile(ins, c.dialect());
+        const InsertPlan plan = plan_insert(m, c.dialect(), with_pk);
         std::optional<Cursor> cur;
         for (std::size_t k = 0; k < objs.size; ++k) {
-            void* obj = objs.at(k);
             if (had_pk[k] != with_pk) continue;
-            for (const auto& f : m.fields)
-                if (f.auto_now || f.auto_now_add)
-                    f.access->set(obj, f.type == sql::ColumnType::Date
-                                           ? Value(Date{std::chrono::floor<std::chrono::days>(stamp)})
-                                           : Value(stamp));
-            if (!cur) cur.emplace(c, sql.text);
+            void* obj = objs.at(k);
+            for (const auto& f : m.fields) stamp(f, obj, true, at);
+            if (!cur) cur.emplace(c, plan.sql.text);
             else cur->rearm();
             std::vector<Value> captured;
-            for (std::size_t i = 0; i < cols.size(); ++i) {
-                cols[i]->access->bind(obj, cur->stmt(), int(i));
-                if (capturing()) captured.push_back(cols[i]->access->get(obj));
-            }
+            bind_fields(cur->stmt(), plan.columns, obj, captured);
             try {
-                if (capturing()) capture(sql.text, captured);
+                if (capturing()) capture(plan.sql.text, captured);
                 cur->next();
             } catch (const IntegrityError& e) {
                 rethrow_integrity(m, e);
             }
-            if (auto_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
+            if (plan.returns_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
             if (alias != "default") objs.base(obj)->set_alias(alias);
         }
     }
@@ -209,16 +178,8 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
         if (!cur) cur.emplace(c, sql.text);
         else cur->rearm();
         std::vector<Value> captured;
-        int i = 0;
-        for (const FieldMeta* f : cols) {
-            f->access->bind(obj, cur->stmt(), i++);
-            if (capturing()) captured.push_back(f->access->get(obj));
-        }
-        m.pk_field().access->bind(obj, cur->stmt(), i);
-        if (capturing()) {
-            captured.push_back(m.pk_field().access->get(obj));
-            capture(sql.text, captured);
-        }
+        bind_fields(cur->stmt(), {&m.pk_field()}, obj, captured, bind_fields(cur->stmt(), cols, obj, captured));
+        if (capturing()) capture(sql.text, captured);
         try {
             cur->next();
         } catch (const IntegrityError& e) {

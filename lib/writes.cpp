@@ -1,0 +1,49 @@
+#include "writes.hpp"
+
+namespace dorm::detail {
+
+DateTime now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+bool pk_unset(const ModelMeta& m, const void* obj) {
+    Value pk = m.pk_field().access->get(obj);
+    return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
+}
+
+void stamp(const FieldMeta& f, void* obj, bool inserting, DateTime at) {
+    if (!(f.auto_now || (f.auto_now_add && inserting))) return;
+    if (f.type == sql::ColumnType::Date)
+        f.access->set(obj, Value(Date{std::chrono::floor<std::chrono::days>(at)}));
+    else
+        f.access->set(obj, Value(at));
+}
+
+InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk) {
+    InsertPlan p;
+    p.returns_pk = m.pk_field().auto_increment && !with_pk;
+    sql::Insert ins;
+    ins.table = m.table;
+    ins.rows.emplace_back();
+    for (const auto& f : m.fields) {
+        if (f.primary_key && p.returns_pk) continue;
+        p.columns.push_back(&f);
+        ins.columns.push_back(f.column);
+        ins.rows[0].push_back(sql::param(Value()));
+    }
+    if (p.returns_pk) ins.returning = m.pk_field().column;
+    p.sql = sql::compile(ins, d);
+    return p;
+}
+
+int bind_fields(Statement& st, const std::vector<const FieldMeta*>& fields, const void* obj,
+                std::vector<Value>& captured, int first) {
+    const bool record = capturing();
+    for (const FieldMeta* f : fields) {
+        f->access->bind(obj, st, first++);
+        if (record) captured.push_back(f->access->get(obj));
+    }
+    return first;
+}
+
+}  // namespace dorm::detail

@@ -1,0 +1,32 @@
+#pragma once
+// Private to lib/: what single saves and bulk writes share — which columns an INSERT
+// names, binding them straight from an object, and the automatic timestamps.
+
+#include <vector>
+
+#include "backend.hpp"
+#include "dorm/meta.hpp"
+
+namespace dorm::detail {
+
+[[nodiscard]] DateTime now();
+/// No key yet: NULL, or 0 for an automatic one.
+[[nodiscard]] bool pk_unset(const ModelMeta& m, const void* obj);
+/// Sets auto_now fields (and auto_now_add ones when inserting) to `at`.
+void stamp(const FieldMeta& f, void* obj, bool inserting, DateTime at);
+
+/// A single-row INSERT of `columns`, returning the automatic key where needed.
+struct InsertPlan {
+    std::vector<const FieldMeta*> columns;
+    bool returns_pk = false;
+    Sql sql;
+};
+/// with_pk: the key is part of the row (set by hand); otherwise the database assigns it.
+[[nodiscard]] InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk);
+
+/// Binds `fields` of obj from index `first` on, recording them for CaptureQueries when
+/// one is active; returns the next index.
+int bind_fields(Statement& st, const std::vector<const FieldMeta*>& fields, const void* obj,
+                std::vector<Value>& captured, int first = 0);
+
+}  // namespace dorm::detail
