@@ -120,35 +120,75 @@ std::string explain(const Query& q) {
     return out;
 }
 
+namespace {
+
+// Where the database returns generated keys (RETURNING), many rows go in one statement:
+// far fewer round trips to a server. The keys come back in the order of the rows.
+void insert_batches(Connection& c, const ModelMeta& m, const ObjectSpan& objs,
+                    const std::vector<std::size_t>& which, bool with_pk, std::size_t batch_size) {
+    const std::size_t per_row = plan_insert(m, c.dialect(), with_pk).columns.size();
+    std::size_t batch = std::max<std::size_t>(1, c.dialect().features().max_params / std::max<std::size_t>(1, per_row));
+    batch = std::min<std::size_t>(batch, batch_size ? batch_size : 1000);
+    for (std::size_t start = 0; start < which.size(); start += batch) {
+        const std::size_t n = std::min(batch, which.size() - start);
+        const InsertPlan plan = plan_insert(m, c.dialect(), with_pk, n);
+        Cursor cur(c, plan.sql.text);
+        std::vector<Value> captured;
+        int index = 0;
+        for (std::size_t k = 0; k < n; ++k)
+            index = bind_fields(cur.stmt(), plan.columns, objs.at(which[start + k]), captured, index);
+        try {
+            if (capturing()) capture(plan.sql.text, captured);
+            for (std::size_t k = 0; k < n && cur.next(); ++k)
+                if (plan.returns_pk)
+                    m.pk_field().access->set(objs.at(which[start + k]), Value(cur.row().get_int64(0)));
+        } catch (const IntegrityError& e) {
+            rethrow_integrity(m, e);
+        }
+    }
+}
+
+// SQLite: one prepared single-row INSERT, reused (its fastest path; no round trips).
+void insert_rows(Connection& c, const ModelMeta& m, const ObjectSpan& objs,
+                 const std::vector<std::size_t>& which, bool with_pk) {
+    const InsertPlan plan = plan_insert(m, c.dialect(), with_pk);
+    std::optional<Cursor> cur;
+    for (std::size_t k : which) {
+        void* obj = objs.at(k);
+        if (!cur) cur.emplace(c, plan.sql.text);
+        else cur->rearm();
+        std::vector<Value> captured;
+        bind_fields(cur->stmt(), plan.columns, obj, captured);
+        try {
+            if (capturing()) capture(plan.sql.text, captured);
+            cur->next();
+        } catch (const IntegrityError& e) {
+            rethrow_integrity(m, e);
+        }
+        if (plan.returns_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
+    }
+}
+
+}  // namespace
+
 void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
                  std::size_t batch_size) {
-    (void)batch_size;  // one prepared single-row INSERT reused is SQLite's fastest path
     if (objs.size == 0) return;
     Connection& c = connection(alias);
     const DateTime at = now();
-    std::vector<bool> had_pk(objs.size);
-    for (std::size_t k = 0; k < objs.size; ++k) had_pk[k] = !pk_unset(m, objs.at(k));
+    std::vector<std::size_t> with_key, without_key;
+    for (std::size_t k = 0; k < objs.size; ++k) {
+        void* obj = objs.at(k);
+        (pk_unset(m, obj) ? without_key : with_key).push_back(k);
+        for (const auto& f : m.fields) stamp(f, obj, true, at);
+        if (alias != "default") objs.base(obj)->set_alias(alias);
+    }
     Atomic tx(alias);
     for (bool with_pk : {false, true}) {
-        const InsertPlan plan = plan_insert(m, c.dialect(), with_pk);
-        std::optional<Cursor> cur;
-        for (std::size_t k = 0; k < objs.size; ++k) {
-            if (had_pk[k] != with_pk) continue;
-            void* obj = objs.at(k);
-            for (const auto& f : m.fields) stamp(f, obj, true, at);
-            if (!cur) cur.emplace(c, plan.sql.text);
-            else cur->rearm();
-            std::vector<Value> captured;
-            bind_fields(cur->stmt(), plan.columns, obj, captured);
-            try {
-                if (capturing()) capture(plan.sql.text, captured);
-                cur->next();
-            } catch (const IntegrityError& e) {
-                rethrow_integrity(m, e);
-            }
-            if (plan.returns_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
-            if (alias != "default") objs.base(obj)->set_alias(alias);
-        }
+        const auto& which = with_pk ? with_key : without_key;
+        if (which.empty()) continue;
+        if (c.dialect().features().returning) insert_batches(c, m, objs, which, with_pk, batch_size);
+        else insert_rows(c, m, objs, which, with_pk);
     }
     tx.commit();
 }

@@ -19,18 +19,18 @@ void stamp(const FieldMeta& f, void* obj, bool inserting, DateTime at) {
         f.access->set(obj, Value(at));
 }
 
-InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk) {
+InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk, std::size_t rows) {
     InsertPlan p;
     p.returns_pk = m.pk_field().auto_increment && !with_pk;
     sql::Insert ins;
     ins.table = m.table;
-    ins.rows.emplace_back();
     for (const auto& f : m.fields) {
         if (f.primary_key && p.returns_pk) continue;
         p.columns.push_back(&f);
         ins.columns.push_back(f.column);
-        ins.rows[0].push_back(sql::param(Value()));
     }
+    const sql::Expr placeholder = sql::param(Value());
+    ins.rows.assign(rows, std::vector<sql::Expr>(p.columns.size(), placeholder));
     if (p.returns_pk) ins.returning = m.pk_field().column;
     p.sql = sql::compile(ins, d);
     return p;

@@ -22,7 +22,9 @@ struct InsertPlan {
     Sql sql;
 };
 /// with_pk: the key is part of the row (set by hand); otherwise the database assigns it.
-[[nodiscard]] InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk);
+/// rows > 1: one statement for that many rows (VALUES (...), (...)).
+[[nodiscard]] InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk,
+                                     std::size_t rows = 1);
 
 /// Binds `fields` of obj from index `first` on, recording them for CaptureQueries when
 /// one is active; returns the next index.

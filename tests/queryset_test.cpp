@@ -304,3 +304,15 @@ TEST_CASE_FIXTURE(testdb::Fresh, "user values never reach the SQL text") {
     CHECK_THROWS_AS((void)Article::objects().order_by(evil), FieldError);
     CHECK(Article::objects().count() == 1);
 }
+
+TEST_CASE_FIXTURE(testdb::Fresh, "bulk_create batches rows where the database returns keys, and sets every id") {
+    std::vector<Counter> v(2500);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i].value = std::int64_t(i);
+    CaptureQueries q;
+    Counter::objects().bulk_create(v);
+    // PostgreSQL: INSERT ... VALUES (...) x 1000 ... RETURNING "id", three statements;
+    // SQLite: one prepared single-row INSERT run per object.
+    CHECK(q.count() == (testdb::backend() == "postgresql" ? 3u : 2500u));
+    for (std::size_t i = 1; i < v.size(); ++i) CHECK(v[i].id == v[i - 1].id + 1);
+    CHECK(Counter::objects().get("id", v[1234].id).value == 1234);
+}
