@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <atomic>
 #include <mutex>
 
 #include "dorm/error.hpp"
@@ -9,12 +10,21 @@
 namespace dorm {
 
 namespace {
-std::mutex registry_mutex;
+std::recursive_mutex registry_mutex;
 std::vector<const ModelMeta*>& registry() {
     static std::vector<const ModelMeta*> r;
     return r;
 }
+std::size_t linked = 0;  // registry()[0, linked) have their reverse relations recorded
+std::atomic<bool> needs_link{false};
 }  // namespace
+
+const ReverseRelation* ModelMeta::find_reverse(std::string_view n) const {
+    detail::link_relations();
+    for (const auto& r : reverse)
+        if (r.name == n) return &r;
+    return nullptr;
+}
 
 const FieldMeta* ModelMeta::find(std::string_view n) const {
     if (n == "pk") return &fields[pk];
@@ -48,7 +58,40 @@ namespace detail {
 void register_model(const ModelMeta& m) {
     std::lock_guard lock(registry_mutex);
     auto& r = registry();
-    if (std::find(r.begin(), r.end(), &m) == r.end()) r.push_back(&m);
+    if (std::find(r.begin(), r.end(), &m) != r.end()) return;
+    r.push_back(&m);
+    for (const auto& f : m.fields) {
+        if (!f.relation) continue;
+        f.relation->owner = &m;
+        f.relation->field = &f;
+        if (f.relation->through) r.push_back(f.relation->through.get());  // after its owner
+    }
+    needs_link = true;
+}
+
+void link_relations() {
+    if (!needs_link.load()) return;
+    std::lock_guard lock(registry_mutex);
+    auto& r = registry();
+    for (; linked < r.size(); ++linked) {
+        const ModelMeta& m = *r[linked];
+        const bool link_table = !m.ops.make_vector;
+        for (const auto& f : m.fields) {
+            if (!f.relation) continue;
+            const ModelMeta& target = f.relation->target();
+            std::string name = f.relation->related_name;
+            if (name.empty()) name = lower_name(m.name);
+            if (link_table) name = "+";  // link rows are reached through the ManyToMany field
+            target.reverse.push_back({name, &m, &f});
+        }
+    }
+    needs_link = false;
+}
+
+std::string lower_name(std::string_view name) {
+    std::string out(name);
+    for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return out;
 }
 
 std::string snake_case(std::string_view name) {
@@ -70,10 +113,22 @@ std::string snake_case(std::string_view name) {
 }
 
 void finish_meta(ModelMeta& m) {
-    auto columns = std::make_shared<std::vector<sql::SelectItem>>();
     for (auto& f : m.fields) {
+        if (!f.relation || !f.relation->through) continue;
+        ModelMeta& link = *f.relation->through;
+        link.table = m.table + "_" + f.name;
+        finish_meta(link);
+    }
+    auto columns = std::make_shared<std::vector<sql::SelectItem>>();
+    m.columns.clear();
+    m.relations.clear();
+    for (auto& f : m.fields) {
+        if (f.relation) m.relations.push_back(&f);
+        if (!f.has_column()) continue;
+        if (f.primary_key) m.pk_column = m.columns.size();
         f.column_ref = sql::column(m.table, f.column, f.type);
         columns->push_back({f.column_ref, {}});
+        m.columns.push_back(&f);
     }
     m.all_columns = std::move(columns);
     std::size_t pks = 0;

@@ -85,7 +85,7 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
         }
     } else {
         for (const auto& f : m.fields)
-            if (!f.primary_key && !is_deferred(base, f)) cols.push_back(&f);
+            if (!f.primary_key && f.has_column() && !is_deferred(base, f)) cols.push_back(&f);
     }
     const DateTime at = now();
     for (const FieldMeta* f : cols) stamp(*f, obj, false, at);
@@ -177,7 +177,7 @@ void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& b
     std::map<std::string, std::vector<std::string>> errors;
     for (const auto& f : m.fields) {
         if (f.primary_key && f.auto_increment) continue;
-        if (is_deferred(base, f)) continue;
+        if (is_deferred(base, f) || !f.has_column()) continue;
         Value v = f.access->get(obj);
         auto& errs = errors[f.name];
         if (v.is_null()) {

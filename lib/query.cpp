@@ -135,57 +135,212 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
 }
 
 void Query::add_filter(const Q& q, bool negate) {
-    sql::Expr e = resolve_q(q, negate);
+    ++filter_call_;
+    sql::Expr e = resolve_q(q, negate, false);
     if (negate) e = sql::not_(std::move(e));
     where_ = where_ ? sql::and_({where_, std::move(e)}) : std::move(e);
 }
 
 void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
-    sql::Expr e = resolve_lookup(path, v, negate);
+    ++filter_call_;
+    sql::Expr e = resolve_lookup(path, v, negate, false);
     if (negate) e = sql::not_(std::move(e));
     where_ = where_ ? sql::and_({where_, std::move(e)}) : std::move(e);
 }
 
-sql::Expr Query::resolve_q(const Q& q, bool negated) const {
+sql::Expr Query::resolve_q(const Q& q, bool negated, bool in_or) {
     bool neg = negated != q.negated();
     sql::Expr e;
     if (q.kind() == Q::Kind::Leaf) {
-        e = resolve_lookup(q.path(), q.value(), neg);
+        e = resolve_lookup(q.path(), q.value(), neg, in_or);
     } else {
         std::vector<sql::Expr> parts;
-        for (const auto& c : q.children()) parts.push_back(resolve_q(c, neg));
+        const bool child_or = in_or || (q.kind() == Q::Kind::Or && q.children().size() > 1);
+        for (const auto& c : q.children()) parts.push_back(resolve_q(c, neg, child_or));
         e = q.kind() == Q::Kind::And ? sql::and_(std::move(parts)) : sql::or_(std::move(parts));
     }
     return q.negated() ? sql::not_(std::move(e)) : e;
 }
 
-sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool negated) const {
+// ---- paths across relations --------------------------------------------------------------
+
+struct Query::Walk {
+    const ModelMeta* model = nullptr;
+    std::string alias;
+    const FieldMeta* field = nullptr;  ///< the field whose column ends the path
+    sql::Expr column;
+    std::size_t next = 0;  ///< first part after the field: transforms and the lookup
+    bool multi = false;    ///< crossed a to-many relation
+    bool outer = false;    ///< reached through a LEFT OUTER JOIN
+    bool promote = false;  ///< joins made here may miss (OR, NOT, isnull): LEFT OUTER
+};
+
+std::string Query::join(const std::string& left_alias, const std::string& left_col,
+                        const ModelMeta& right, const std::string& right_col, bool multi,
+                        bool outer, const std::string& key) {
+    for (auto& j : joins_) {
+        if (j.key != key || (j.multi && j.filter_call != filter_call_)) continue;
+        if (outer) j.join.outer = true;
+        return j.join.alias;
+    }
+    bool taken = right.table == model_->table;
+    for (const auto& j : joins_) taken = taken || j.join.alias == right.table;
+    std::string alias = taken ? "T" + std::to_string(joins_.size() + 2) : right.table;
+    sql::Join jn;
+    jn.table = right.table;
+    jn.alias = alias;
+    jn.outer = outer;
+    jn.on = sql::lookup("exact", sql::column(left_alias, left_col, sql::ColumnType::BigInt),
+                        sql::column(alias, right_col, sql::ColumnType::BigInt));
+    joins_.push_back({std::move(jn), key, multi, filter_call_});
+    return alias;
+}
+
+namespace {
+bool is_operator(std::string_view s) { return is_lookup(s) || is_transform(s); }
+
+std::string path_choices(const ModelMeta& m) {
+    std::vector<std::string> names;
+    for (const auto& f : m.fields) names.push_back(f.name);
+    for (const auto& r : m.reverse)
+        if (r.name != "+") names.push_back(r.name);
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+}  // namespace
+
+void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_at_lookup) {
+    w.model = model_;
+    w.alias = model_->table;
+    std::string path;
+    for (auto p : parts) path += (path.empty() ? "" : "__") + std::string(p);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::string_view name = parts[i];
+        const bool ends = i + 1 == parts.size() || (stop_at_lookup && is_operator(parts[i + 1]));
+        auto finish = [&](const FieldMeta* f, const std::string& alias, const std::string& col,
+                          sql::ColumnType type, std::size_t next) {
+            w.field = f;
+            w.column = sql::column(alias, col, type);
+            w.next = next;
+        };
+        const FieldMeta* f = w.model->find(name);
+        const ReverseRelation* r = f ? nullptr : w.model->find_reverse(name);
+        if (f && !f->relation) {
+            w.field = f;
+            w.column = f->column_expr(w.alias);
+            w.next = i + 1;
+            return;
+        }
+        if (f && f->relation->kind != RelationMeta::Kind::ManyToMany) {
+            const ModelMeta& t = f->relation->target();
+            // blog, blog__id, blog__pk: the key column itself, no join
+            if (ends) return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 1);
+            const bool to_pk = parts[i + 1] == "pk" || parts[i + 1] == t.pk_field().name;
+            if (to_pk && (i + 2 == parts.size() || (stop_at_lookup && is_operator(parts[i + 2]))))
+                return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 2);
+            const bool outer = w.outer || (f->nullable && w.promote);
+            w.alias = join(w.alias, f->column, t, t.pk_field().column, false, outer, w.alias + "." + f->name);
+            w.outer = outer;
+            w.model = &t;
+            continue;
+        }
+        if (f || (r && r->field->relation->kind == RelationMeta::Kind::ManyToMany)) {
+            // ManyToMany, forward (f) or reverse (r): through the link table
+            const RelationMeta& rel = f ? *f->relation : *r->field->relation;
+            const FieldMeta* near = f ? rel.through_owner : rel.through_target;
+            const FieldMeta* far = f ? rel.through_target : rel.through_owner;
+            const ModelMeta& t = f ? rel.target() : *r->owner;
+            const bool outer = w.outer || w.promote;
+            std::string link = join(w.alias, w.model->pk_field().column, *rel.through, near->column,
+                                    true, outer, w.alias + "." + std::string(name));
+            w.multi = true;
+            w.outer = outer;
+            if (ends) return finish(far, link, far->column, sql::ColumnType::BigInt, i + 1);
+            w.alias = join(link, far->column, t, t.pk_field().column, false, outer, link + "." + far->name);
+            w.model = &t;
+            continue;
+        }
+        if (r) {  // reverse ForeignKey: to-many
+            const bool outer = w.outer || w.promote;
+            w.alias = join(w.alias, w.model->pk_field().column, *r->owner, r->field->column, true,
+                           outer, w.alias + "." + std::string(name));
+            w.model = r->owner;
+            w.multi = true;
+            w.outer = outer;
+            if (ends) {
+                const FieldMeta& pk = r->owner->pk_field();
+                return finish(&pk, w.alias, pk.column, pk.type, i + 1);
+            }
+            continue;
+        }
+        std::string msg = w.model->name + " has no field '" + std::string(name) + "'";
+        if (path != name) msg += " in '" + path + "'";
+        throw FieldError(msg + " (choices: " + path_choices(*w.model) + ")");
+    }
+    throw FieldError("'" + path + "' names no field");
+}
+
+sql::Expr Query::resolve_column(std::string_view path, const FieldMeta** field) {
+    Walk w;
+    auto parts = split_path(path);
+    walk(w, parts, false);
+    if (w.next != parts.size())
+        throw FieldError(model_->name + ": '" + std::string(path) + "' is not a field path");
+    if (field) *field = w.field;
+    return w.column;
+}
+
+sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool negated, bool in_or) {
     const ModelMeta& m = *model_;
     auto parts = split_path(path);
-    const FieldMeta& f = m.field(parts[0], path);
-    sql::Expr lhs = f.column_expr(m.table);
-    ColumnType lhs_type = f.type;
+    if (negated) {
+        // Django: excluding across a to-many relation removes every row that has ANY
+        // matching related row, so it becomes `pk NOT IN (rows that match)`, not a join.
+        Query sub(m);
+        sub.alias_ = alias_;
+        sql::Expr positive = sub.resolve_lookup(path, v, false, false);
+        const bool multi = std::any_of(sub.joins_.begin(), sub.joins_.end(),
+                                       [](const JoinState& j) { return j.multi; });
+        if (multi) {
+            sub.where_ = positive;
+            sql::Select inner = sub.base_select();
+            inner.columns = {{m.pk_field().column_expr(m.table), {}}};
+            return sql::lookup("in", m.pk_field().column_expr(m.table),
+                               sql::subquery(std::make_shared<sql::Select>(std::move(inner))));
+        }
+    }
+    Walk w;
+    w.promote = in_or || negated ||
+                (parts.size() > 1 && parts.back() == "isnull" && v.kind() == Operand::Kind::Value &&
+                 v.value().is<bool>() && v.value().get<bool>());
+    walk(w, parts, true);
+    const FieldMeta& f = *w.field;
+    sql::Expr lhs = w.column;
+    ColumnType lhs_type = f.relation ? ColumnType::BigInt : f.type;
     std::vector<std::string_view> transforms;
     std::string_view lookup = "exact";
-    for (std::size_t i = 1; i < parts.size(); ++i) {
+    for (std::size_t i = w.next; i < parts.size(); ++i) {
         bool last = i + 1 == parts.size();
         if (last && is_lookup(parts[i])) {
             lookup = parts[i];
         } else if (is_transform(parts[i]) &&
                    (f.type == ColumnType::Date || f.type == ColumnType::DateTime) &&
-                   transforms.empty()) {
+                   transforms.empty() && !f.relation) {
             transforms.push_back(parts[i]);
         } else {
-            throw FieldError(m.name + "." + f.name + " has no lookup '" + std::string(parts[i]) +
+            throw FieldError(w.model->name + "." + f.name + " has no lookup '" + std::string(parts[i]) +
                              "' in '" + std::string(path) + "' (choices: " + lookup_choices() +
                              ")");
         }
     }
+    const ModelMeta& owner = *w.model;
     if (!transforms.empty()) {
         auto t = transforms.front();
         bool time_part = t == "hour" || t == "minute" || t == "second" || t == "date";
         if (time_part && f.type != ColumnType::DateTime)
-            throw FieldError(m.name + "." + f.name + " is a date: it has no '" + std::string(t) +
+            throw FieldError(owner.name + "." + f.name + " is a date: it has no '" + std::string(t) +
                              "' in '" + std::string(path) + "'");
         if (t == "year" && v.kind() == Operand::Kind::Value && !v.value().is_null() &&
             (lookup == "exact" || lookup == "gt" || lookup == "gte" || lookup == "lt" ||
@@ -201,10 +356,11 @@ sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool ne
                 throw FieldError("'" + std::string(path) + "' cannot compare with NULL");
             return x.is<std::string>() ? x : Value(x.to_string());
         }
-        if (transforms.empty()) return clean_value(m, f, x);
+        if (transforms.empty() && !f.relation) return clean_value(owner, f, x);
         FieldMeta as = f;
         as.type = lhs_type;
-        return clean_value(m, as, x);
+        as.relation.reset();
+        return clean_value(owner, as, x);
     };
 
     sql::Expr e;
@@ -254,14 +410,73 @@ sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool ne
     }
     // Django: a negated condition on a nullable column keeps out the NULL rows as well
     // as the matches, since NOT (NULL = x) is NULL, not true.
-    if (negated && f.nullable) return sql::and_({e, sql::is_null(lhs, true)});
+    if (negated && (f.nullable || w.outer)) return sql::and_({e, sql::is_null(lhs, true)});
     return e;
 }
 
-sql::Expr Query::resolve(const ExpressionNode& e) const {
+void Query::add_related_filter(const ReverseRelation& hop, const Value& key) {
+    ++filter_call_;
+    const RelationMeta& rel = *hop.field->relation;
+    sql::Expr cond;
+    if (rel.kind == RelationMeta::Kind::ManyToMany) {
+        std::string link = join(model_->table, model_->pk_field().column, *rel.through,
+                                rel.through_target->column, true, false, "+" + rel.through->table);
+        cond = sql::lookup("exact", sql::column(link, rel.through_owner->column, sql::ColumnType::BigInt),
+                           sql::param(key));
+    } else {
+        cond = sql::lookup("exact", hop.field->column_expr(model_->table), sql::param(key));
+    }
+    where_ = where_ ? sql::and_({where_, cond}) : cond;
+}
+
+void Query::add_link_filter(const FieldMeta& field, bool from_target, const std::vector<Value>& owners) {
+    ++filter_call_;
+    const RelationMeta& rel = *field.relation;
+    // from the target's side (Entry.authors prefetched onto entries: rows are authors)
+    const FieldMeta* near = from_target ? rel.through_target : rel.through_owner;
+    const FieldMeta* far = from_target ? rel.through_owner : rel.through_target;
+    std::string link = join(model_->table, model_->pk_field().column, *rel.through, near->column,
+                            true, false, "+prefetch");
+    extra_column_ = sql::column(link, far->column, sql::ColumnType::BigInt);
+    sql::Expr cond = sql::lookup("in", extra_column_, sql::param_list(owners));
+    where_ = where_ ? sql::and_({where_, cond}) : cond;
+}
+
+void Query::add_select_related(const std::string& path) {
+    int parent = -1;
+    const ModelMeta* m = model_;
+    std::string alias = model_->table;
+    bool outer = false;
+    for (auto part : split_path(path)) {
+        const FieldMeta* f = m->find(part);
+        if (!f || !f->relation || f->relation->kind == RelationMeta::Kind::ManyToMany) {
+            std::string choices;
+            for (const auto& x : m->fields)
+                if (x.relation && x.relation->kind != RelationMeta::Kind::ManyToMany)
+                    choices += (choices.empty() ? "" : ", ") + x.name;
+            throw FieldError("Invalid field name '" + std::string(part) + "' in select_related('" + path +
+                             "'): " + m->name + " has no forward relation by that name (choices: " +
+                             (choices.empty() ? "(none)" : choices) + ")");
+        }
+        const ModelMeta& t = f->relation->target();
+        outer = outer || f->nullable;
+        auto found = std::find_if(related_.begin(), related_.end(), [&](const Related& r) {
+            return r.parent == parent && r.field == f;
+        });
+        if (found == related_.end()) {
+            std::string a = join(alias, f->column, t, t.pk_field().column, false, outer, alias + "." + f->name);
+            related_.push_back({parent, f, &t, a});
+            found = related_.end() - 1;
+        }
+        parent = int(found - related_.begin());
+        alias = found->alias;
+        m = &t;
+    }
+}
+
+sql::Expr Query::resolve(const ExpressionNode& e) {
     switch (e.kind) {
-        case ExpressionNode::Kind::Field:
-            return model_->field(e.name, e.name).column_expr(model_->table);
+        case ExpressionNode::Kind::Field: return resolve_column(e.name);
         case ExpressionNode::Kind::Literal: return sql::param(e.value);
         case ExpressionNode::Kind::Binary:
             return sql::binary(e.name, resolve(*e.args[0]), resolve(*e.args[1]));
@@ -270,11 +485,13 @@ sql::Expr Query::resolve(const ExpressionNode& e) const {
 }
 
 void Query::set_ordering(std::vector<std::string> fields) {
+    Query check = *this;  // names are checked now, joins are made when the SQL is built
     for (const auto& o : fields) {
         std::string_view n = o;
         if (n == "?") continue;
         if (!n.empty() && n[0] == '-') n.remove_prefix(1);
-        (void)model_->field(n, o);
+        if (n.find("__") == std::string_view::npos) (void)model_->field(n, o);
+        else (void)check.resolve_column(n);
     }
     ordering_ = std::move(fields);
     explicit_ordering_ = true;
@@ -294,7 +511,9 @@ std::vector<sql::OrderBy> Query::order_terms() const {
             continue;
         }
         bool desc = !o.empty() && o[0] == '-';
-        const FieldMeta& f = model_->field(desc ? std::string_view(o).substr(1) : o, o);
+        std::string_view n = desc ? std::string_view(o).substr(1) : std::string_view(o);
+        if (n.find("__") != std::string_view::npos) continue;  // added by base_select()
+        const FieldMeta& f = model_->field(n, o);
         out.push_back({f.column_expr(model_->table), desc != reversed_});
     }
     return out;
@@ -329,41 +548,75 @@ std::vector<const FieldMeta*> Query::loaded_fields() const {
         return std::any_of(v.begin(), v.end(),
                            [&](const std::string& n) { return n == f.name || n == f.column; });
     };
-    for (const auto& f : model_->fields) {
-        if (!f.primary_key) {
-            if (!only_.empty() && !named(only_, f)) continue;
-            if (named(defer_, f)) continue;
+    for (const FieldMeta* f : model_->columns) {
+        if (!f->primary_key) {
+            if (!only_.empty() && !named(only_, *f)) continue;
+            if (named(defer_, *f)) continue;
         }
-        out.push_back(&f);
+        out.push_back(f);
     }
     return out;
 }
 
-sql::Select Query::select() const {
+// FROM, joins, WHERE, ORDER BY, limits; columns are the caller's. Ordering across
+// relations adds LEFT OUTER joins, as Django does, on a copy.
+sql::Select Query::base_select() const {
+    const auto& names = explicit_ordering_ ? ordering_ : model_->ordering;
+    const bool related_order = std::any_of(names.begin(), names.end(), [](const std::string& o) {
+        return o.find("__") != std::string::npos;
+    });
     sql::Select s;
     s.from = model_->table;
-    if (loads_all_fields()) s.shared_columns = model_->all_columns;
-    else
-        for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
     s.where = where_;
     s.distinct = distinct_;
-    s.order_by = order_terms();
     if (high_) s.limit = *high_ - low_;
     s.offset = low_;
     s.for_update = for_update_;
+    if (!related_order) {
+        s.order_by = order_terms();
+        for (const auto& j : joins_) s.joins.push_back(j.join);
+        return s;
+    }
+    Query q = *this;
+    for (const auto& o : names) {
+        if (o == "?") {
+            s.order_by.push_back({sql::func("RANDOM", {}), false});
+            continue;
+        }
+        bool desc = !o.empty() && o[0] == '-';
+        Walk w;
+        w.promote = true;
+        auto parts = split_path(desc ? std::string_view(o).substr(1) : std::string_view(o));
+        q.walk(w, parts, false);
+        s.order_by.push_back({w.column, desc != reversed_});
+    }
+    for (const auto& j : q.joins_) s.joins.push_back(j.join);
+    return s;
+}
+
+sql::Select Query::select() const {
+    sql::Select s = base_select();
+    if (loads_all_fields() && related_.empty() && !extra_column_) {
+        s.shared_columns = model_->all_columns;
+        return s;
+    }
+    for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
+    for (const Related& r : related_)
+        for (const FieldMeta* f : r.model->columns) s.columns.push_back({f->column_expr(r.alias), {}});
+    if (extra_column_) s.columns.push_back({extra_column_, {}});
     return s;
 }
 
 sql::Select Query::select_values(const std::vector<std::string>& fields) const {
-    sql::Select s = select();
-    s.columns.clear();
-    s.shared_columns.reset();
+    Query q = *this;
+    std::vector<sql::SelectItem> cols;
     if (fields.empty()) {
-        for (const auto& f : model_->fields) s.columns.push_back({f.column_expr(model_->table), {}});
+        for (const FieldMeta* f : model_->columns) cols.push_back({f->column_expr(model_->table), {}});
     } else {
-        for (const auto& n : fields)
-            s.columns.push_back({model_->field(n, n).column_expr(model_->table), {}});
+        for (const auto& n : fields) cols.push_back({q.resolve_column(n), {}});
     }
+    sql::Select s = q.base_select();
+    s.columns = std::move(cols);
     return s;
 }
 
@@ -377,6 +630,7 @@ sql::Select Query::select_count() const {
         s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
         return s;
     }
+    for (const auto& j : joins_) s.joins.push_back(j.join);
     s.where = where_;
     return s;
 }
@@ -384,8 +638,8 @@ sql::Select Query::select_count() const {
 sql::Select Query::select_exists() const {
     Query q = *this;
     q.apply_slice(0, 1);
-    sql::Select s = q.select();
-    s.shared_columns.reset();
+    q.related_.clear();
+    sql::Select s = q.base_select();
     s.columns = {{sql::param(Value(std::int64_t(1))), "a"}};
     s.order_by.clear();
     return s;
@@ -393,25 +647,41 @@ sql::Select Query::select_exists() const {
 
 sql::Expr Query::write_filter() const {
     if (is_sliced()) throw NotSupportedError("cannot update or delete a sliced QuerySet");
-    return where_;
+    if (joins_.empty()) return where_;
+    // Conditions across relations: `pk IN (SELECT pk ... JOIN ...)`, as Django does.
+    Query q = *this;
+    q.related_.clear();
+    q.ordering_.clear();
+    q.explicit_ordering_ = true;
+    sql::Select inner = q.base_select();
+    inner.columns = {{model_->pk_field().column_expr(model_->table), {}}};
+    return sql::lookup("in", model_->pk_field().column_expr(model_->table),
+                       sql::subquery(std::make_shared<sql::Select>(std::move(inner))));
 }
 
 sql::Update Query::update(const std::vector<Assignment>& set) const {
     sql::Update u;
     u.table = model_->table;
+    Query q = *this;  // F() paths may need joins of their own
     for (const auto& a : set) {
         const FieldMeta& f = model_->field(a.field, a.field);
         if (f.primary_key) throw FieldError(model_->name + ": update() cannot change the primary key");
+        if (!f.has_column()) throw FieldError(model_->name + "." + f.name + ": update() cannot set a many-to-many relation");
         sql::Expr e;
         switch (a.value.kind()) {
-            case Operand::Kind::Value: e = sql::param(clean_value(*model_, f, a.value.value())); break;
-            case Operand::Kind::Expression: e = resolve(*a.value.expression()); break;
+            case Operand::Kind::Value: {
+                FieldMeta as = f;
+                if (f.relation) as.type = sql::ColumnType::BigInt;
+                e = sql::param(clean_value(*model_, as, a.value.value()));
+                break;
+            }
+            case Operand::Kind::Expression: e = q.resolve(*a.value.expression()); break;
             default:
                 throw FieldError(model_->name + "." + f.name + ": update() takes a value or an expression");
         }
         u.set.emplace_back(f.column, std::move(e));
     }
-    u.where = write_filter();
+    u.where = q.write_filter();
     return u;
 }
 

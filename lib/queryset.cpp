@@ -14,9 +14,9 @@ namespace {
 std::vector<const FieldMeta*> deferred_of(const ModelMeta& m,
                                           const std::vector<const FieldMeta*>& loaded) {
     std::vector<const FieldMeta*> out;
-    if (loaded.size() == m.fields.size()) return out;
-    for (const auto& f : m.fields)
-        if (std::find(loaded.begin(), loaded.end(), &f) == loaded.end()) out.push_back(&f);
+    if (loaded.size() == m.columns.size()) return out;
+    for (const FieldMeta* f : m.columns)
+        if (std::find(loaded.begin(), loaded.end(), f) == loaded.end()) out.push_back(f);
     return out;
 }
 
@@ -32,31 +32,63 @@ void mark(ModelBase& base, const std::string& alias, const std::vector<const Fie
 
 }  // namespace
 
-void fetch(const Query& q, RowSink& sink) {
+namespace {
+
+// select_related: the joined models' columns follow the main ones; each goes into the
+// cache of the relation member on its parent. A NULL key means no related row.
+void hydrate_related(const Query& q, void* obj, const Row& row, int col) {
+    const auto& related = q.related();
+    void* made[16] = {};
+    std::vector<void*> more(related.size() > 16 ? related.size() : 0);
+    void** objs = related.size() > 16 ? more.data() : made;
+    for (std::size_t i = 0; i < related.size(); ++i) {
+        const Query::Related& r = related[i];
+        const int n = int(r.model->columns.size());
+        void* parent = r.parent < 0 ? obj : objs[r.parent];
+        objs[i] = nullptr;
+        if (parent && !row.is_null(col + int(r.model->pk_column))) {
+            void* child = r.field->access->cached(parent, true);
+            for (int j = 0; j < n; ++j) r.model->columns[std::size_t(j)]->access->read(child, row, col + j);
+            for (const FieldMeta* f : r.model->relations) f->access->attach(child, true);
+            if (q.alias() != "default") r.model->ops.base(child)->set_alias(q.alias());
+            objs[i] = child;
+        }
+        col += n;
+    }
+}
+
+}  // namespace
+
+void fetch(const Query& q, RowSink& sink) { fetch(q, sink, nullptr); }
+
+void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra) {
     Connection& c = connection(q.alias());
+    const ModelMeta& m = q.model();
     Cursor cur(c, sql::compile(q.select(), c.dialect()));
     const Row& row = cur.row();
     const bool plain = q.alias() == "default";
-    if (q.loads_all_fields()) {  // the common case: no per-query field list at all
-        const auto& fields = q.model().fields;
-        const int n = int(fields.size());
-        while (cur.next()) {
-            ModelBase* base = nullptr;
-            void* obj = sink.emplace(base);
-            for (int i = 0; i < n; ++i) fields[std::size_t(i)].access->read(obj, row, i);
-            if (!plain) base->set_alias(q.alias());
-        }
-        return;
-    }
-    const auto fields = q.loaded_fields();
-    const auto deferred = deferred_of(q.model(), fields);
+    const bool all = q.loads_all_fields();
+    const std::vector<const FieldMeta*> chosen = all ? std::vector<const FieldMeta*>{} : q.loaded_fields();
+    const auto& fields = all ? m.columns : chosen;
+    const auto deferred = all ? std::vector<const FieldMeta*>{} : deferred_of(m, fields);
     const int n = int(fields.size());
+    const bool related = !q.related().empty();
+    void* last = nullptr;
+    std::size_t rows = 0;
     while (cur.next()) {
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
         for (int i = 0; i < n; ++i) fields[std::size_t(i)]->access->read(obj, row, i);
-        mark(*base, q.alias(), deferred);
+        if (!plain || !deferred.empty()) mark(*base, q.alias(), deferred);
+        for (const FieldMeta* f : m.relations) f->access->attach(obj, true);
+        if (related) hydrate_related(q, obj, row, n);
+        if (extra) extra->push_back(row.get_int64(row.columns() - 1));
+        last = obj;
+        ++rows;
     }
+    // One row is not an N+1 pattern: its relations may load lazily without a warning.
+    if (rows == 1)
+        for (const FieldMeta* f : m.relations) f->access->attach(last, false);
 }
 
 std::int64_t count(const Query& q) {
@@ -83,21 +115,6 @@ std::int64_t update(const Query& q, const std::vector<Assignment>& set) {
         Cursor cur(c, sql::compile(u, c.dialect()));
         cur.next();
         return cur.stmt().changes();
-    } catch (const IntegrityError& e) {
-        rethrow_integrity(q.model(), e);
-    }
-}
-
-DeleteResult erase(const Query& q) {
-    Connection& c = connection(q.alias());
-    try {
-        Cursor cur(c, sql::compile(q.remove(), c.dialect()));
-        cur.next();
-        std::int64_t n = cur.stmt().changes();
-        DeleteResult r;
-        r.total = n;
-        if (n) r.per_model[q.model().table] = n;
-        return r;
     } catch (const IntegrityError& e) {
         rethrow_integrity(q.model(), e);
     }

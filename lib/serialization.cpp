@@ -54,7 +54,8 @@ Blob base64_decode(std::string_view s) {
 
 Json model_to_json(const ModelMeta& m, const void* obj) {
     Json j = Json::object();
-    for (const auto& f : m.fields) {
+    for (const FieldMeta* fp : m.columns) {
+        const FieldMeta& f = *fp;
         Value v = f.access->get(obj);
         if (f.type == sql::ColumnType::Blob && v.is<Blob>()) j[f.name] = base64_encode(v.get<Blob>());
         else j[f.name] = to_json(v);

@@ -74,7 +74,7 @@ Json ValuesQuerySet::to_json() const {
     std::vector<const FieldMeta*> metas;
     std::vector<std::string> names = fields_;
     if (names.empty())
-        for (const auto& f : q_.model().fields) names.push_back(f.name);
+        for (const FieldMeta* f : q_.model().columns) names.push_back(f->name);
     for (const auto& n : names) metas.push_back(&q_.model().field(n));
     auto& c = detail::connection(q_.alias());
     detail::Cursor cur(c, sql::compile(q_.select_values(names), c.dialect()));

@@ -25,7 +25,7 @@ InsertPlan plan_insert(const ModelMeta& m, const sql::Dialect& d, bool with_pk, 
     sql::Insert ins;
     ins.table = m.table;
     for (const auto& f : m.fields) {
-        if (f.primary_key && p.returns_pk) continue;
+        if ((f.primary_key && p.returns_pk) || !f.has_column()) continue;
         p.columns.push_back(&f);
         ins.columns.push_back(f.column);
     }

@@ -12,6 +12,7 @@
 
 #include "dorm/json.hpp"
 #include "dorm/meta.hpp"
+#include "dorm/relations.hpp"
 #include "dorm/row.hpp"
 
 namespace dorm {
@@ -113,6 +114,84 @@ class MemberAccess final : public FieldAccess {
     M T::*p_;
 };
 
+/// A ForeignKey/OneToOne member: its key is the column; the related object is a cache.
+template <class T, class FK>
+class ForeignKeyAccess final : public FieldAccess {
+   public:
+    ForeignKeyAccess(FK T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
+    Value get(const void* o) const override {
+        auto id = (static_cast<const T*>(o)->*p_).id();
+        return id ? Value(id) : Value();
+    }
+    void set(void* o, const Value& v) const override {
+        (static_cast<T*>(o)->*p_).set_id_(v.is_null() ? 0 : v.as_int());
+    }
+    void read(void* o, const Row& r, int c) const override {
+        (static_cast<T*>(o)->*p_).set_id_(r.is_null(c) ? 0 : r.get_int64(c));
+    }
+    void bind(const void* o, Binder& b, int i) const override {
+        auto id = (static_cast<const T*>(o)->*p_).id();
+        if (id) b.bind_int64(i, id);
+        else b.bind_null(i);
+    }
+    void clear(void* o) const override { static_cast<T*>(o)->*p_ = nullptr; }
+    void attach(void* o, bool multi_row) const override {
+        auto& site = (static_cast<T*>(o)->*p_).site_ref_();
+        site.rel = rel_;
+        site.multi_row = multi_row;
+    }
+    void* cached(void* o, bool create) const override {
+        return (static_cast<T*>(o)->*p_).cache_object_(create);
+    }
+    void forget(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+
+   private:
+    FK T::*p_;
+    const RelationMeta* rel_;
+};
+
+/// A ManyToMany member: no column; a prefetch cache.
+template <class T, class M>
+class ManyToManyAccess final : public FieldAccess {
+   public:
+    ManyToManyAccess(ManyToMany<M> T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
+    Value get(const void*) const override { return Value(); }
+    void set(void*, const Value&) const override {}
+    void read(void*, const Row&, int) const override {}
+    void bind(const void*, Binder&, int) const override {}
+    void clear(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+    void attach(void* o, bool multi_row) const override {
+        auto& site = (static_cast<T*>(o)->*p_).site_ref_();
+        site.rel = rel_;
+        site.multi_row = multi_row;
+    }
+    void forget(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+    std::shared_ptr<void> prefetched(void* o) const override {
+        return (static_cast<T*>(o)->*p_).prefetched_();
+    }
+    void set_prefetched(void* o, std::shared_ptr<void> v) const override {
+        (static_cast<T*>(o)->*p_).set_prefetched_(std::static_pointer_cast<std::vector<M>>(std::move(v)));
+    }
+
+   private:
+    ManyToMany<M> T::*p_;
+    const RelationMeta* rel_;
+};
+
+/// Where a member sits in its object (measured on a real, default-constructed object).
+template <class T, class M>
+std::size_t offset_of(M T::*p) {
+    T probe;
+    return std::size_t(reinterpret_cast<const char*>(&(probe.*p)) -
+                       reinterpret_cast<const char*>(&probe));
+}
+
+/// The link table of a ManyToMany: id, <owner>_id, <target>_id (Django's names).
+std::shared_ptr<ModelMeta> make_through(const std::string& owner_name, const std::string& field,
+                                        std::function<const ModelMeta&()> owner,
+                                        const std::string& target_name,
+                                        std::function<const ModelMeta&()> target);
+
 /// "Entry" for `Entry` or `app::Entry`, from the compiler's signature of this function.
 template <class T>
 std::string type_name() {
@@ -143,6 +222,10 @@ class FieldBuilder {
     FieldBuilder& auto_now_add();
     /// NULL allowed (members of std::optional type have it already).
     FieldBuilder& null();
+    /// Relations: what erase() of the target does to this row.
+    FieldBuilder& on_delete(OnDelete rule);
+    /// Relations: the name of the reverse relation on the target ("+": none).
+    FieldBuilder& related_name(std::string name);
 
    private:
     FieldMeta& f() { return m_.fields[i_]; }
@@ -158,6 +241,38 @@ class Schema {
 
     /// The table name (default: the type's name in lower snake case).
     void table(std::string name) { m_.table = std::move(name); }
+
+    /// A ForeignKey: column `<name>_id`, indexed, NOT NULL unless .null().
+    template <class M, class C>
+    FieldBuilder field(ForeignKey<M> C::*member, std::string name) {
+        return relation<M>(static_cast<ForeignKey<M> T::*>(member), std::move(name), RelationMeta::Kind::ForeignKey);
+    }
+    /// A OneToOne: a unique ForeignKey.
+    template <class M, class C>
+    FieldBuilder field(OneToOne<M> C::*member, std::string name) {
+        return relation<M>(static_cast<OneToOne<M> T::*>(member), std::move(name), RelationMeta::Kind::OneToOne);
+    }
+    /// A ManyToMany: the link table `<table>_<name>`.
+    template <class M, class C>
+    FieldBuilder field(ManyToMany<M> C::*member, std::string name) {
+        auto p = static_cast<ManyToMany<M> T::*>(member);
+        auto rel = std::make_shared<RelationMeta>();
+        rel->kind = RelationMeta::Kind::ManyToMany;
+        rel->target = [] () -> const ModelMeta& { return M::model_meta(); };
+        rel->member_offset = detail::offset_of(p);
+        rel->through = detail::make_through(m_.name, name, [] () -> const ModelMeta& { return T::model_meta(); },
+                                            detail::type_name<M>(), rel->target);
+        rel->through_owner = &rel->through->fields[1];
+        rel->through_target = &rel->through->fields[2];
+        FieldMeta f;
+        f.name = name;
+        f.column = std::move(name);
+        f.type = sql::ColumnType::BigInt;
+        f.relation = rel;
+        f.access = std::make_shared<detail::ManyToManyAccess<T, M>>(p, rel.get());
+        m_.fields.push_back(std::move(f));
+        return FieldBuilder(m_, m_.fields.size() - 1);
+    }
 
     template <class M, class C>
     FieldBuilder field(M C::*member, std::string name) {
@@ -179,6 +294,24 @@ class Schema {
     }
 
    private:
+    template <class M, class FK>
+    FieldBuilder relation(FK T::*p, std::string name, RelationMeta::Kind kind) {
+        auto rel = std::make_shared<RelationMeta>();
+        rel->kind = kind;
+        rel->target = [] () -> const ModelMeta& { return M::model_meta(); };
+        rel->member_offset = detail::offset_of(p);
+        FieldMeta f;
+        f.column = name + "_id";
+        f.name = std::move(name);
+        f.type = sql::ColumnType::BigInt;
+        f.db_index = kind == RelationMeta::Kind::ForeignKey;
+        f.unique = kind == RelationMeta::Kind::OneToOne;
+        f.relation = rel;
+        f.access = std::make_shared<detail::ForeignKeyAccess<T, FK>>(p, rel.get());
+        m_.fields.push_back(std::move(f));
+        return FieldBuilder(m_, m_.fields.size() - 1);
+    }
+
     ModelMeta& m_;
 };
 
@@ -198,6 +331,19 @@ ModelMeta build_meta() {
     std::size_t declared_pks = 0;
     for (std::size_t i = 1; i < m.fields.size(); ++i) declared_pks += m.fields[i].primary_key;
     if (declared_pks) m.fields.erase(m.fields.begin());
+    m.ops.make_vector = [] { return std::static_pointer_cast<void>(std::make_shared<std::vector<T>>()); };
+    m.ops.emplace = [](void* v, ModelBase*& base) -> void* {
+        T& t = static_cast<std::vector<T>*>(v)->emplace_back();
+        base = &t;
+        return &t;
+    };
+    m.ops.push_copy = [](void* v, const void* obj) -> void* {
+        return &static_cast<std::vector<T>*>(v)->emplace_back(*static_cast<const T*>(obj));
+    };
+    m.ops.size = [](const void* v) { return static_cast<const std::vector<T>*>(v)->size(); };
+    m.ops.at = [](void* v, std::size_t i) -> void* { return &(*static_cast<std::vector<T>*>(v))[i]; };
+    m.ops.base = [](void* obj) -> ModelBase* { return static_cast<T*>(obj); };
+    m.ops.assign = [](void* dst, const void* src) { *static_cast<T*>(dst) = *static_cast<const T*>(src); };
     finish_meta(m);
     return m;
 }

@@ -23,4 +23,108 @@ typename Model<T, QS>::manager_type Model<T, QS>::objects() {
     return {};
 }
 
+/// The rows of R that point at one object (API.md §6): a QuerySet of them, plus the
+/// changes Django's related managers make — add, create, remove, clear, set.
+template <class R, class QS = typename R::queryset_type>
+class RelatedManager : public QS {
+   public:
+    RelatedManager(QS rows, const FieldMeta& field, Value owner, std::string alias)
+        : QS(std::move(rows)), field_(&field), owner_(std::move(owner)), alias_(std::move(alias)) {}
+
+    /// Points these objects at the owner and saves them (ManyToMany: links them).
+    template <class... A>
+    void add(A&... objs) {
+        if (m2m()) {
+            detail::m2m_link(*field_->relation, alias_, {objs.pk().as_int()...}, owner_.as_int());
+            return;
+        }
+        (point(objs), ...);
+    }
+    /// A new R pointing at the owner (ManyToMany: created, then linked).
+    template <class Init>
+    R create(Init&& init) const {
+        R obj = R::objects().using_db(alias_).create([&](R& x) {
+            if (!m2m()) field_->access->set(&x, owner_);
+            init(x);
+        });
+        if (m2m()) detail::m2m_link(*field_->relation, alias_, {obj.pk().as_int()}, owner_.as_int());
+        return obj;
+    }
+    R create() const {
+        return create([](R&) {});
+    }
+    /// Unlinks (ManyToMany) or sets the key to NULL (a nullable ForeignKey only).
+    template <class... A>
+    void remove(A&... objs) {
+        if (m2m()) {
+            detail::m2m_unlink(*field_->relation, alias_, {objs.pk().as_int()...}, owner_.as_int());
+            return;
+        }
+        require_nullable("remove");
+        (unpoint(objs), ...);
+    }
+    void clear() {
+        if (m2m()) {
+            detail::m2m_unlink(*field_->relation, alias_, {}, owner_.as_int());
+            return;
+        }
+        require_nullable("clear");
+        static_cast<const QS&>(*this).all().update({{field_->name, nullptr}});
+    }
+    /// Exactly these objects afterwards.
+    void set(std::vector<R> objs) {
+        clear();
+        for (R& o : objs) add(o);
+    }
+
+   private:
+    [[nodiscard]] bool m2m() const { return field_->relation->kind == RelationMeta::Kind::ManyToMany; }
+    void point(R& obj) const {
+        field_->access->set(&obj, owner_);
+        obj.save();
+    }
+    void unpoint(R& obj) const {
+        field_->access->set(&obj, Value());
+        obj.save();
+    }
+    void require_nullable(const char* what) const {
+        if (!field_->nullable)
+            throw IntegrityError(R::model_meta().name + "." + field_->name + " does not allow NULL: " +
+                                 what + "() would orphan rows (erase() them instead)");
+    }
+    const FieldMeta* field_;
+    Value owner_;
+    std::string alias_;
+};
+
+template <class T, class QS>
+template <class R, class Member>
+RelatedManager<R, typename R::queryset_type> Model<T, QS>::related(Member R::*member) const {
+    const FieldMeta& field = detail::field_of_member(R::model_meta(), member);
+    if (!field.relation || &field.relation->target() != &model_meta())
+        throw FieldError(R::model_meta().name + "." + field.name + " is not a relation to " +
+                         model_meta().name);
+    const Value key = pk();
+    if (key.is_null() || (model_meta().pk_field().auto_increment && key.as_int() == 0))
+        throw Error("cannot use related() of an unsaved " + model_meta().name + ": save() it first");
+    typename R::queryset_type rows = R::objects().using_db(db_alias()).filter(field.name, key);
+    if (const auto* st = state_if()) {
+        auto it = st->prefetched.find(&field);
+        if (it != st->prefetched.end()) rows.prefilled_(std::static_pointer_cast<std::vector<R>>(it->second));
+    }
+    return RelatedManager<R, typename R::queryset_type>(std::move(rows), field, key, db_alias());
+}
+
+template <class M>
+typename M::queryset_type ManyToMany<M>::all() const {
+    typename M::queryset_type rows = M::objects();
+    if (loaded_) {
+        rows.prefilled_(loaded_);
+        return rows;
+    }
+    const std::int64_t owner = detail::owner_pk(where_, this, "a many-to-many relation");
+    detail::guard_lazy_load(where_, "prefetch_related");
+    return rows.using_db(detail::owner_alias(where_, this)).linked_(*where_.rel->field, false, Value(owner));
+}
+
 }  // namespace dorm

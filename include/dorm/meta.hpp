@@ -20,6 +20,55 @@ namespace dorm {
 /// A field validator: throws dorm::ValidationError (or any dorm::Error) to reject a value.
 using Validator = std::function<void(const Value&)>;
 
+struct ModelMeta;
+struct FieldMeta;
+namespace detail {
+class ModelBase;
+}
+
+/// What erase() does to rows that point at a deleted row (Django's on_delete).
+enum class OnDelete { Cascade, Protect, Restrict, SetNull, SetDefault, DoNothing };
+inline constexpr OnDelete Cascade = OnDelete::Cascade;
+inline constexpr OnDelete Protect = OnDelete::Protect;
+inline constexpr OnDelete Restrict = OnDelete::Restrict;
+inline constexpr OnDelete SetNull = OnDelete::SetNull;
+inline constexpr OnDelete SetDefault = OnDelete::SetDefault;
+inline constexpr OnDelete DoNothing = OnDelete::DoNothing;
+
+/// A relation field's other side. For ManyToMany, `through` is the link table's model
+/// (fields: id, <owner>, <target>), which has no C++ type.
+struct RelationMeta {
+    enum class Kind { ForeignKey, OneToOne, ManyToMany };
+    Kind kind = Kind::ForeignKey;
+    std::function<const ModelMeta&()> target;  ///< called lazily (self-references)
+    OnDelete on_delete = OnDelete::Cascade;
+    std::string related_name;                  ///< "+" hides the reverse relation
+    std::shared_ptr<ModelMeta> through;        ///< ManyToMany only
+    const FieldMeta* through_owner = nullptr;  ///< through's FK to the owner
+    const FieldMeta* through_target = nullptr; ///< through's FK to the target
+    std::size_t member_offset = 0;             ///< where the member sits in its object
+    const ModelMeta* owner = nullptr;          ///< set when the owner is registered
+    const FieldMeta* field = nullptr;
+};
+
+/// A relation seen from its target: Blog's `entries` for Entry.blog.
+struct ReverseRelation {
+    std::string name;               ///< related_name, else the owner's name in lower case
+    const ModelMeta* owner;         ///< the model declaring the field (Entry)
+    const FieldMeta* field;         ///< Entry.blog; for ManyToMany: Entry.authors
+};
+
+/// What lib/ needs to make objects of a model without knowing its type.
+struct ObjectOps {
+    std::shared_ptr<void> (*make_vector)() = nullptr;             ///< a new std::vector<T>
+    void* (*emplace)(void* vec, detail::ModelBase*& base) = nullptr;
+    void* (*push_copy)(void* vec, const void* obj) = nullptr;      ///< copies obj in, returns it
+    std::size_t (*size)(const void* vec) = nullptr;
+    void* (*at)(void* vec, std::size_t i) = nullptr;
+    detail::ModelBase* (*base)(void* obj) = nullptr;
+    void (*assign)(void* dst, const void* src) = nullptr;          ///< *dst = *src
+};
+
 /// Typed access to one member of a model object, behind a type-erased pointer.
 class FieldAccess {
    public:
@@ -32,6 +81,17 @@ class FieldAccess {
     virtual void bind(const void* obj, Binder& b, int index) const = 0;
     /// Resets the member to a default-constructed value.
     virtual void clear(void* obj) const = 0;
+
+    // Relation members only (ForeignKey, OneToOne, ManyToMany); the defaults do nothing.
+    /// Ties the member to its field, so it can find its owner object (load, save).
+    virtual void attach(void* /*obj*/, bool /*multi_row*/) const {}
+    /// The related object cached in the member: created empty when `create`; nullptr if none.
+    virtual void* cached(void* /*obj*/, bool /*create*/) const { return nullptr; }
+    /// Drops the member's cached related object(s).
+    virtual void forget(void* /*obj*/) const {}
+    /// ManyToMany: stores prefetched objects (a std::vector<Target>) in the member.
+    virtual void set_prefetched(void* /*obj*/, std::shared_ptr<void> /*objects*/) const {}
+    [[nodiscard]] virtual std::shared_ptr<void> prefetched(void* /*obj*/) const { return nullptr; }
 };
 
 struct FieldMeta {
@@ -52,6 +112,12 @@ struct FieldMeta {
     std::vector<Validator> validators;
     std::shared_ptr<const FieldAccess> access;
     sql::Expr column_ref;  ///< table.column, built once by finish_meta (hot paths reuse it)
+    std::shared_ptr<RelationMeta> relation;  ///< ForeignKey, OneToOne, ManyToMany
+
+    /// A ManyToMany field has no column in its model's table.
+    [[nodiscard]] bool has_column() const {
+        return !relation || relation->kind != RelationMeta::Kind::ManyToMany;
+    }
 
     [[nodiscard]] sql::Expr column_expr(const std::string& table) const {
         if (column_ref && column_ref->table == table) return column_ref;
@@ -60,6 +126,11 @@ struct FieldMeta {
 };
 
 struct ModelMeta {
+    ModelMeta() = default;
+    ModelMeta(ModelMeta&&) = default;  // fields keep their addresses: columns points into them
+    ModelMeta(const ModelMeta&) = delete;
+    ModelMeta& operator=(const ModelMeta&) = delete;
+
     std::string name;   ///< the C++ type's name, for messages: "Entry"
     std::string table;  ///< the table
     std::vector<FieldMeta> fields;
@@ -68,7 +139,16 @@ struct ModelMeta {
     std::vector<std::vector<std::string>> unique_together;
     /// Every field's column, in field order (built once; queries share it).
     std::shared_ptr<const std::vector<sql::SelectItem>> all_columns;
-
+    /// The fields with a column (all but ManyToMany), in field order.
+    std::vector<const FieldMeta*> columns;
+    /// The relation fields (ForeignKey, OneToOne, ManyToMany).
+    std::vector<const FieldMeta*> relations;
+    std::size_t pk_column = 0;  ///< the key's index in columns
+    /// Relations pointing at this model, known once their models are registered.
+    mutable std::vector<ReverseRelation> reverse;
+    ObjectOps ops;  ///< empty for a ManyToMany link table
+    /// A reverse relation by name; nullptr when unknown.
+    [[nodiscard]] const ReverseRelation* find_reverse(std::string_view name) const;
     /// By name, by column, or "pk"; nullptr when unknown.
     [[nodiscard]] const FieldMeta* find(std::string_view name) const;
     /// Like find(), but throws FieldError listing the choices.
@@ -83,6 +163,10 @@ const std::vector<const ModelMeta*>& registered_models();
 
 namespace detail {
 void register_model(const ModelMeta& m);
+/// Records every registered relation on its target (Blog gets `entries`); idempotent.
+void link_relations();
+/// "BlogPost" -> "blogpost", as Django's model_name.
+std::string lower_name(std::string_view name);
 /// "BlogPost" -> "blog_post".
 std::string snake_case(std::string_view name);
 /// Checks the model's declarations once built (ordering and unique_together name fields).

@@ -18,6 +18,8 @@ template <class T, class Derived = void>
 class QuerySet;
 template <class M, class QS>
 class Manager;
+template <class R, class QS>
+class RelatedManager;
 
 template <class T, class QS = void>
 class Model : public detail::ModelBase {
@@ -74,6 +76,11 @@ class Model : public detail::ModelBase {
     DeleteResult erase() { return detail::erase_instance(model_meta(), self(), *this); }
     /// Validates every field; throws ValidationError listing every problem.
     void full_clean() const { detail::full_clean_instance(model_meta(), self(), *this); }
+
+    /// The rows of R pointing at this object through `member` (a ForeignKey, OneToOne or
+    /// ManyToMany of R): b.related(&Entry::blog), a.related(&Entry::authors).
+    template <class R, class Member>
+    [[nodiscard]] RelatedManager<R, typename R::queryset_type> related(Member R::*member) const;
 
     /// An annotation (annotate()) read off this instance.
     template <class V>

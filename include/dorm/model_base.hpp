@@ -26,6 +26,8 @@ struct InstanceState {
     std::string alias = "default";
     std::vector<const FieldMeta*> deferred;  ///< fields not loaded (only()/defer())
     std::map<std::string, Value, std::less<>> annotations;
+    /// prefetch_related results per relation (keyed by the declaring field): a std::vector<M>
+    std::map<const FieldMeta*, std::shared_ptr<void>> prefetched;
 };
 
 class ModelBase {

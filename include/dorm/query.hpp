@@ -36,6 +36,16 @@ class Query {
     void set_only(std::vector<std::string> fields);
     void set_defer(std::vector<std::string> fields);
     void set_alias(std::string alias) { alias_ = std::move(alias); }
+    /// select_related("blog__owner"): forward relations loaded in the same query.
+    void add_select_related(const std::string& path);
+    /// Rows whose `hop` relation points at `key` (the ManyToMany/reverse managers).
+    void add_related_filter(const ReverseRelation& hop, const Value& key);
+    /// prefetch_related("entries__authors"): paths loaded by one extra query per level.
+    void add_prefetch(std::string path) { prefetch_.push_back(std::move(path)); }
+    [[nodiscard]] const std::vector<std::string>& prefetch() const { return prefetch_; }
+    /// For prefetching ManyToMany: only rows linked to one of `owners` through `field`'s
+    /// link table, with the owner's key as an extra last column.
+    void add_link_filter(const FieldMeta& field, bool from_target, const std::vector<Value>& owners);
 
     // ---- state ------------------------------------------------------------------------
     [[nodiscard]] bool is_sliced() const { return low_ != 0 || high_.has_value(); }
@@ -50,8 +60,18 @@ class Query {
     [[nodiscard]] bool loads_all_fields() const { return only_.empty() && defer_.empty(); }
 
     // ---- the SQL tree -----------------------------------------------------------------
-    /// SELECT of the loaded fields, in loaded_fields() order.
+    /// SELECT of the loaded fields, in loaded_fields() order, then the select_related
+    /// models' columns.
     [[nodiscard]] sql::Select select() const;
+
+    /// One model loaded by select_related: its columns follow the main model's.
+    struct Related {
+        int parent;                ///< -1: the main model; else an index in related()
+        const FieldMeta* field;    ///< the forward relation on the parent
+        const ModelMeta* model;    ///< its target
+        std::string alias;         ///< its table's alias in the query
+    };
+    [[nodiscard]] const std::vector<Related>& related() const { return related_; }
     /// SELECT of named fields (values()); paths resolved like filters.
     [[nodiscard]] sql::Select select_values(const std::vector<std::string>& fields) const;
     /// SELECT COUNT(*), wrapping a sliced or distinct query in a subquery.
@@ -67,13 +87,35 @@ class Query {
 
     /// A value checked and converted for a field (wrong types throw FieldError).
     [[nodiscard]] static Value clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v);
-    /// Resolves an expression (F, values, arithmetic) to SQL.
-    [[nodiscard]] sql::Expr resolve(const ExpressionNode& e) const;
+    /// Resolves an expression (F, values, arithmetic) to SQL, adding joins F() paths need.
+    [[nodiscard]] sql::Expr resolve(const ExpressionNode& e);
+
+    /// A field path ("blog__owner__name") to its column, adding the joins it needs.
+    [[nodiscard]] sql::Expr resolve_column(std::string_view path, const FieldMeta** field = nullptr);
 
    private:
-    sql::Expr resolve_q(const Q& q, bool negated) const;
-    sql::Expr resolve_lookup(std::string_view path, const Operand& v, bool negated) const;
+    struct JoinState {
+        sql::Join join;
+        std::string key;   ///< parent alias + relation: joins with the same key are shared
+        bool multi;        ///< to-many: shared only within one filter() call
+        int filter_call;
+    };
+    struct Walk;  // path resolution state (query.cpp)
+
+    sql::Expr resolve_q(const Q& q, bool negated, bool in_or);
+    sql::Expr resolve_lookup(std::string_view path, const Operand& v, bool negated, bool in_or);
+    void walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_at_lookup);
+    std::string join(const std::string& left_alias, const std::string& left_col,
+                     const ModelMeta& right, const std::string& right_col, bool multi,
+                     bool outer, const std::string& key);
     std::vector<sql::OrderBy> order_terms() const;
+    sql::Select base_select() const;
+
+    std::vector<JoinState> joins_;
+    std::vector<std::string> prefetch_;
+    sql::Expr extra_column_;
+    std::vector<Related> related_;
+    int filter_call_ = 0;
 
     const ModelMeta* model_;
     sql::Expr where_;

@@ -131,6 +131,16 @@ class QuerySet {
     [[nodiscard]] Self using_db(std::string alias) const {
         return with([&](Query& q) { q.set_alias(std::move(alias)); });
     }
+    /// Forward relations loaded in the same query (JOIN): select_related("blog__owner").
+    template <class... S>
+    [[nodiscard]] Self select_related(S&&... paths) const {
+        return with([&](Query& q) { (q.add_select_related(std::string(std::forward<S>(paths))), ...); });
+    }
+    /// Relations loaded by one extra query each: prefetch_related("entries", "entries__authors").
+    template <class... S>
+    [[nodiscard]] Self prefetch_related(S&&... paths) const {
+        return with([&](Query& q) { (q.add_prefetch(std::string(std::forward<S>(paths))), ...); });
+    }
     template <class... S>
     [[nodiscard]] Self only(S&&... fields) const {
         return with([&](Query& q) { q.set_only({std::string(std::forward<S>(fields))...}); });
@@ -196,6 +206,7 @@ class QuerySet {
         if (!q.matches_nothing()) {
             detail::VectorSink<T> sink(v);
             detail::fetch(q, sink);
+            prefetch_into(q, v);
         }
         if (v.size() == 1) return std::move(v.front());
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
@@ -330,6 +341,13 @@ class QuerySet {
     [[nodiscard]] std::string explain() const { return detail::explain(query_); }
     [[nodiscard]] const Query& query() const { return query_; }
 
+    /// Internal: a queryset whose rows are already known (prefetch caches).
+    void prefilled_(std::shared_ptr<std::vector<T>> rows) { cache_ = std::move(rows); }
+    /// Internal: narrows to rows linked to `owner` through a ManyToMany field.
+    [[nodiscard]] Self linked_(const FieldMeta& field, bool from_target, const Value& owner) const {
+        return with([&](Query& q) { q.add_link_filter(field, from_target, {owner}); });
+    }
+
    protected:
     std::vector<T>& rows() const {
         if (!cache_) {
@@ -337,6 +355,7 @@ class QuerySet {
             if (!query_.matches_nothing()) {
                 detail::VectorSink<T> sink(*v);
                 detail::fetch(query_, sink);
+                prefetch_into(query_, *v);
             }
             cache_ = std::move(v);
         }
@@ -369,6 +388,13 @@ class QuerySet {
         auto v = order_by(order).slice(0, 1).to_vector();
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());
+    }
+    static void prefetch_into(const Query& q, std::vector<T>& v) {
+        if (q.prefetch().empty() || v.empty()) return;
+        std::vector<void*> objs;
+        objs.reserve(v.size());
+        for (T& t : v) objs.push_back(&t);
+        detail::prefetch(q, objs);
     }
     template <class... Ts, std::size_t... I>
     static std::tuple<Ts...> to_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {

@@ -33,6 +33,11 @@ struct ObjectSpan {
 };
 
 void fetch(const Query& q, RowSink& sink);
+/// Also collects the query's extra last column (a link table key) per row.
+void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra);
+/// prefetch_related: fills the relation caches of `objects` (of q's model), one query per
+/// relation and level, in batches within the backend's parameter limit.
+void prefetch(const Query& q, const std::vector<void*>& objects);
 [[nodiscard]] std::int64_t count(const Query& q);
 [[nodiscard]] bool exists(const Query& q);
 std::int64_t update(const Query& q, const std::vector<Assignment>& set);

@@ -27,6 +27,17 @@ class Renderer {
         } else {
             d_.quote_to(out_, s.from);
         }
+        for (const Join& j : s.joins) {
+            out_ += j.outer ? " LEFT OUTER JOIN " : " INNER JOIN ";
+            d_.quote_to(out_, j.table);
+            if (j.alias != j.table) {
+                out_ += ' ';
+                d_.quote_to(out_, j.alias);
+            }
+            out_ += " ON (";
+            expr(j.on);
+            out_ += ')';
+        }
         where(s.where);
         if (!s.group_by.empty()) {
             out_ += " GROUP BY ";

@@ -77,8 +77,16 @@ struct OrderBy {
     bool descending = false;
 };
 
+struct Join {
+    std::string table;
+    std::string alias;  ///< equal to table unless the table is joined twice
+    bool outer = false; ///< LEFT OUTER JOIN
+    Expr on;
+};
+
 struct Select {
     std::string from;
+    std::vector<Join> joins;
     std::shared_ptr<const Select> from_subquery;  ///< FROM (SELECT ...) "subquery" instead
     std::vector<SelectItem> columns;
     /// Used instead of `columns` when set: a list shared by many queries (a model's

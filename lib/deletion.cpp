@@ -1,0 +1,155 @@
+// The deletion Collector: erase() of rows applies every on_delete rule pointing at them
+// (Cascade, Protect, Restrict, SetNull, SetDefault, DoNothing), link rows included, in
+// one transaction, and counts what it removed per table.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "backend.hpp"
+#include "dorm/error.hpp"
+#include "dorm/queryset_core.hpp"
+#include "dorm/transaction.hpp"
+
+namespace dorm::detail {
+
+namespace {
+
+class Collector {
+   public:
+    explicit Collector(std::string alias) : alias_(std::move(alias)) {}
+
+    void collect(const ModelMeta& m, const std::vector<std::int64_t>& ids) {
+        auto& have = doomed_[&m];
+        std::vector<std::int64_t> fresh;
+        for (auto id : ids)
+            if (have.insert(id).second) fresh.push_back(id);
+        if (fresh.empty()) return;
+        if (std::find(order_.begin(), order_.end(), &m) == order_.end()) order_.push_back(&m);
+        link_relations();
+        for (const ReverseRelation& r : m.reverse) {
+            const RelationMeta& rel = *r.field->relation;
+            if (rel.kind == RelationMeta::Kind::ManyToMany) continue;  // link rows: the "+" relations
+            std::vector<std::int64_t> children = referencing(r, fresh);
+            if (children.empty()) continue;
+            switch (rel.on_delete) {
+                case OnDelete::Cascade: collect(*r.owner, children); break;
+                case OnDelete::Protect:
+                    throw ProtectedError("Cannot delete some instances of " + m.name +
+                                         " because they are referenced through the protected "
+                                         "foreign key '" + r.owner->name + "." + r.field->name +
+                                         "' (" + std::to_string(children.size()) + " rows)");
+                case OnDelete::Restrict: restricted_.push_back({&r, children}); break;
+                case OnDelete::SetNull:
+                case OnDelete::SetDefault: updates_.push_back({&r, fresh}); break;
+                case OnDelete::DoNothing: break;
+            }
+        }
+    }
+
+    DeleteResult run() {
+        // Restrict, as Django: allowed only when the referencing rows go too.
+        for (const auto& [r, children] : restricted_) {
+            const auto& gone = doomed_[r->owner];
+            for (auto id : children)
+                if (!gone.count(id))
+                    throw ProtectedError("Cannot delete some instances of " +
+                                         r->field->relation->target().name +
+                                         " because they are referenced through the restricted "
+                                         "foreign key '" + r->owner->name + "." + r->field->name + "'");
+        }
+        Connection& c = connection(alias_);
+        for (const auto& [r, ids] : updates_) {
+            Query q(*r->owner);
+            q.set_alias(alias_);
+            q.add_filter(r->field->name + "__in", Operand(std::vector<Value>(ids.begin(), ids.end())), false);
+            Value v;
+            if (r->field->relation->on_delete == OnDelete::SetDefault && r->field->default_value)
+                v = *r->field->default_value;
+            else if (!r->field->nullable && r->field->relation->on_delete == OnDelete::SetNull)
+                throw IntegrityError(r->owner->name + "." + r->field->name +
+                                     " is on_delete(SetNull) but does not allow NULL");
+            Cursor cur(c, sql::compile(q.update({Assignment(r->field->name, Operand(v))}), c.dialect()));
+            cur.next();
+        }
+        DeleteResult result;
+        // Children were collected after their parents: delete in reverse.
+        for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+            const ModelMeta& m = **it;
+            const auto& ids = doomed_[&m];
+            std::vector<Value> all(ids.begin(), ids.end());
+            const std::size_t batch = c.dialect().features().max_params;
+            std::int64_t n = 0;
+            for (std::size_t start = 0; start < all.size(); start += batch) {
+                sql::Delete d;
+                d.table = m.table;
+                d.where = sql::lookup("in", m.pk_field().column_expr(m.table),
+                                      sql::param_list(std::vector<Value>(
+                                          all.begin() + long(start),
+                                          all.begin() + long(std::min(all.size(), start + batch)))));
+                Cursor cur(c, sql::compile(d, c.dialect()));
+                cur.next();
+                n += cur.stmt().changes();
+            }
+            if (n) {
+                result.per_model[m.table] += n;
+                result.total += n;
+            }
+        }
+        return result;
+    }
+
+   private:
+    std::vector<std::int64_t> referencing(const ReverseRelation& r, const std::vector<std::int64_t>& ids) {
+        std::vector<std::int64_t> out;
+        Connection& c = connection(alias_);
+        const std::size_t batch = c.dialect().features().max_params;
+        for (std::size_t start = 0; start < ids.size(); start += batch) {
+            Query q(*r.owner);
+            q.set_alias(alias_);
+            q.clear_ordering();
+            std::vector<Value> part(ids.begin() + long(start), ids.begin() + long(std::min(ids.size(), start + batch)));
+            q.add_filter(r.field->name + "__in", Operand(part), false);
+            for (auto& row : fetch_values(q, {"pk"})) out.push_back(row[0].as_int());
+        }
+        return out;
+    }
+
+    std::string alias_;
+    std::map<const ModelMeta*, std::set<std::int64_t>> doomed_;
+    std::vector<const ModelMeta*> order_;
+    std::vector<std::pair<const ReverseRelation*, std::vector<std::int64_t>>> restricted_;
+    std::vector<std::pair<const ReverseRelation*, std::vector<std::int64_t>>> updates_;
+};
+
+}  // namespace
+
+DeleteResult erase(const Query& q) {
+    const ModelMeta& m = q.model();
+    if (q.is_sliced()) throw NotSupportedError("Cannot use 'limit' or 'offset' with erase() (" + m.name + ")");
+    link_relations();
+    Connection& c = connection(q.alias());
+    if (m.reverse.empty()) {  // nothing points here: one DELETE
+        try {
+            Cursor cur(c, sql::compile(q.remove(), c.dialect()));
+            cur.next();
+            DeleteResult r;
+            r.total = cur.stmt().changes();
+            if (r.total) r.per_model[m.table] = r.total;
+            return r;
+        } catch (const IntegrityError& e) {
+            throw IntegrityError(m.name + ": " + e.what(), e.sqlstate);
+        }
+    }
+    Atomic tx(q.alias());
+    Query ids_query = q;
+    ids_query.clear_ordering();
+    std::vector<std::int64_t> ids;
+    for (auto& row : fetch_values(ids_query, {"pk"})) ids.push_back(row[0].as_int());
+    Collector collector(q.alias());
+    collector.collect(m, ids);
+    DeleteResult r = collector.run();
+    tx.commit();
+    return r;
+}
+
+}  // namespace dorm::detail

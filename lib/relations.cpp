@@ -1,0 +1,173 @@
+// Relation members' database work: lazy loads and their N+1 guard, ManyToMany links, and
+// the link tables' metadata.
+#include "dorm/relations.hpp"
+
+#include <iostream>
+
+#include "backend.hpp"
+#include "dorm/field.hpp"
+#include "dorm/query.hpp"
+#include "dorm/queryset_core.hpp"
+#include "dorm/transaction.hpp"
+
+namespace dorm {
+
+Settings& settings() {
+    static Settings s;
+    return s;
+}
+
+FieldBuilder& FieldBuilder::on_delete(OnDelete rule) {
+    if (!f().relation) throw ConfigError(m_.name + "." + f().name + ": on_delete() is for relations");
+    f().relation->on_delete = rule;
+    return *this;
+}
+
+FieldBuilder& FieldBuilder::related_name(std::string name) {
+    if (!f().relation) throw ConfigError(m_.name + "." + f().name + ": related_name() is for relations");
+    f().relation->related_name = std::move(name);
+    return *this;
+}
+
+namespace detail {
+
+std::shared_ptr<ModelMeta> make_through(const std::string& owner_name, const std::string& field,
+                                        std::function<const ModelMeta&()> owner,
+                                        const std::string& target_name,
+                                        std::function<const ModelMeta&()> target) {
+    auto m = std::make_shared<ModelMeta>();
+    m->name = owner_name + "_" + field;
+    std::string from = lower_name(owner_name), to = lower_name(target_name);
+    if (from == to) {  // a ManyToMany to its own model: Django's from_/to_ names
+        from = "from_" + from;
+        to = "to_" + to;
+    }
+    FieldMeta id;
+    id.name = id.column = "id";
+    id.type = sql::ColumnType::BigInt;
+    id.primary_key = id.auto_increment = true;
+    m->fields.push_back(std::move(id));
+    for (auto [name, fn] : {std::pair{from, owner}, std::pair{to, target}}) {
+        FieldMeta f;
+        f.name = name;
+        f.column = name + "_id";
+        f.type = sql::ColumnType::BigInt;
+        f.db_index = true;
+        f.relation = std::make_shared<RelationMeta>();
+        f.relation->target = fn;
+        f.relation->related_name = "+";
+        m->fields.push_back(std::move(f));
+    }
+    m->unique_together.push_back({from, to});
+    return m;
+}
+
+void guard_lazy_load(const RelationSite& site, const char* how) {
+    if (!site.multi_row || settings().lazy_loads == LazyLoads::allow) return;
+    const std::string owner = site.rel->owner ? site.rel->owner->name : "?";
+    const std::string field = site.rel->field ? site.rel->field->name : "?";
+    std::string msg = "N+1 query: lazy load of " + owner + "." + field + " on an " + owner +
+                      " from a multi-row result; load it with " + how + "(\"" + field +
+                      "\") (or prefetch_related(\"" + field + "\"))";
+    if (settings().lazy_loads == LazyLoads::raise) throw Error(msg);
+    std::cerr << "dorm warning: " << msg << "\n";
+}
+
+const std::string& owner_alias(const RelationSite& site, const void* member) {
+    const void* owner = site.owner(member);
+    return site.rel->owner->ops.base(const_cast<void*>(owner))->db_alias();
+}
+
+std::int64_t owner_pk(const RelationSite& site, const void* member, const char* what) {
+    if (!site.rel)
+        throw Error(std::string("cannot use ") + what +
+                    " of an unsaved instance: save() it (or load it) first");
+    const ModelMeta& m = *site.rel->owner;
+    Value pk = m.pk_field().access->get(site.owner(member));
+    if (pk.is_null() || pk.as_int() == 0)
+        throw Error(m.name + "." + site.rel->field->name + ": cannot use " + what +
+                    " of an unsaved " + m.name + ": save() it first");
+    return pk.as_int();
+}
+
+namespace {
+
+// Link rows (owner, target) not there yet, inserted in one transaction.
+void insert_links(const RelationMeta& rel, const std::string& alias,
+                  const std::vector<std::pair<std::int64_t, std::int64_t>>& pairs) {
+    if (pairs.empty()) return;
+    std::vector<std::int64_t> owners;
+    for (const auto& p : pairs) owners.push_back(p.first);
+    Query have(*rel.through);
+    have.set_alias(alias);
+    have.add_filter(rel.through_owner->name + "__in", Operand(owners), false);
+    std::vector<std::pair<std::int64_t, std::int64_t>> existing;
+    for (auto& row : fetch_values(have, {rel.through_owner->name, rel.through_target->name}))
+        existing.emplace_back(row[0].as_int(), row[1].as_int());
+    Connection& c = connection(alias);
+    Atomic tx(alias);
+    for (const auto& p : pairs) {
+        if (std::find(existing.begin(), existing.end(), p) != existing.end()) continue;
+        existing.push_back(p);
+        sql::Insert ins;
+        ins.table = rel.through->table;
+        ins.columns = {rel.through_owner->column, rel.through_target->column};
+        ins.rows.push_back({sql::param(Value(p.first)), sql::param(Value(p.second))});
+        Cursor cur(c, sql::compile(ins, c.dialect()));
+        cur.next();
+    }
+    tx.commit();
+}
+
+void delete_links(const RelationMeta& rel, const std::string& alias, const FieldMeta& fixed,
+                  std::int64_t key, const FieldMeta& other, const std::vector<std::int64_t>& others,
+                  bool all_others) {
+    if (!all_others && others.empty()) return;
+    Query q(*rel.through);
+    q.set_alias(alias);
+    q.add_filter(fixed.name, Operand(Value(key)), false);
+    if (!all_others) q.add_filter(other.name + "__in", Operand(others), false);
+    (void)erase(q);
+}
+
+}  // namespace
+
+void m2m_add(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids) {
+    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    for (auto id : ids) pairs.emplace_back(owner, id);
+    insert_links(*site.rel, owner_alias(site, member), pairs);
+}
+
+void m2m_remove(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids) {
+    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
+    delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
+                 *site.rel->through_target, ids, false);
+}
+
+void m2m_clear(const RelationSite& site, const void* member) {
+    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
+    delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
+                 *site.rel->through_target, {}, true);
+}
+
+void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
+              std::int64_t target) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    for (auto o : owners) pairs.emplace_back(o, target);
+    insert_links(rel, alias, pairs);
+}
+
+void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
+                std::int64_t target) {
+    delete_links(rel, alias, *rel.through_target, target, *rel.through_owner, owners, owners.empty());
+}
+
+const FieldMeta& field_of_member_offset(const ModelMeta& m, std::size_t offset) {
+    for (const FieldMeta* f : m.relations)
+        if (f->relation->member_offset == offset) return *f;
+    throw FieldError(m.name + ": that member is not a declared relation field");
+}
+
+}  // namespace detail
+}  // namespace dorm
