@@ -55,6 +55,7 @@ void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
     Connection& c = connection(base.db_alias());
     const DateTime at = now();
     for (const auto& f : m.fields) stamp(f, obj, true, at);
+    check_required_relations(m, obj);
     const InsertPlan plan = plan_insert(m, c.dialect(), !pk_unset(m, obj));
     try {
         Cursor cur(c, plan.sql.text);
@@ -66,6 +67,7 @@ void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
     } catch (const IntegrityError& e) {
         rethrow_integrity(m, obj, e);
     }
+    attach_relations(m, obj, false);
 }
 
 void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
@@ -89,6 +91,8 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
     }
     const DateTime at = now();
     for (const FieldMeta* f : cols) stamp(*f, obj, false, at);
+    check_required_relations(m, obj);
+    attach_relations(m, obj, false);
     Connection& c = connection(base.db_alias());
     sql::Update up;
     up.table = m.table;

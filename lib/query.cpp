@@ -429,16 +429,16 @@ void Query::add_related_filter(const ReverseRelation& hop, const Value& key) {
     where_ = where_ ? sql::and_({where_, cond}) : cond;
 }
 
-void Query::add_link_filter(const FieldMeta& field, bool from_target, const std::vector<Value>& owners) {
+void Query::add_link_filter(const FieldMeta& field, bool rows_are_owners, const std::vector<Value>& keys) {
     ++filter_call_;
     const RelationMeta& rel = *field.relation;
-    // from the target's side (Entry.authors prefetched onto entries: rows are authors)
-    const FieldMeta* near = from_target ? rel.through_target : rel.through_owner;
-    const FieldMeta* far = from_target ? rel.through_owner : rel.through_target;
+    // Rows of this query sit on one side of the link table (`near`); `keys` are the other's.
+    const FieldMeta* near = rows_are_owners ? rel.through_owner : rel.through_target;
+    const FieldMeta* far = rows_are_owners ? rel.through_target : rel.through_owner;
     std::string link = join(model_->table, model_->pk_field().column, *rel.through, near->column,
                             true, false, "+prefetch");
     extra_column_ = sql::column(link, far->column, sql::ColumnType::BigInt);
-    sql::Expr cond = sql::lookup("in", extra_column_, sql::param_list(owners));
+    sql::Expr cond = sql::lookup("in", extra_column_, sql::param_list(keys));
     where_ = where_ ? sql::and_({where_, cond}) : cond;
 }
 

@@ -196,7 +196,9 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
     std::vector<std::size_t> with_key, without_key;
     for (std::size_t k = 0; k < objs.size; ++k) {
         void* obj = objs.at(k);
+        check_required_relations(m, obj);
         (pk_unset(m, obj) ? without_key : with_key).push_back(k);
+        attach_relations(m, obj, false);
         for (const auto& f : m.fields) stamp(f, obj, true, at);
         if (alias != "default") objs.base(obj)->set_alias(alias);
     }

@@ -31,9 +31,15 @@ std::string index_name(const std::string& table, const std::vector<std::string>&
 
 std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect& d) {
     std::vector<std::string> out;
+    auto references = [&](const FieldMeta& f) {
+        const ModelMeta& t = f.relation->target();
+        return "REFERENCES " + d.quote(t.table) + " (" + d.quote(t.pk_field().column) +
+               ") DEFERRABLE INITIALLY DEFERRED";
+    };
     std::string t = "CREATE TABLE " + d.quote(m.table) + " (";
     bool first = true;
-    for (const auto& f : m.fields) {
+    for (const FieldMeta* fp : m.columns) {
+        const FieldMeta& f = *fp;
         sql::ColumnDef c{.name = f.column,
                          .type = f.type,
                          .max_length = f.max_length,
@@ -42,11 +48,13 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
                          .auto_increment = f.auto_increment,
                          .unique = f.unique};
         t += (first ? "" : ", ") + d.quote(f.column) + " " + d.column_definition(c);
+        if (f.relation && d.inline_references()) t += " " + references(f);
         first = false;
     }
     t += ")";
     out.push_back(std::move(t));
-    // Django's order: unique_together, then each field's index and its LIKE index.
+    // Django's order: unique_together, foreign-key constraints, then each field's index and
+    // its LIKE index.
     for (const auto& group : m.unique_together) {
         std::vector<std::string> cols;
         std::string list;
@@ -56,7 +64,18 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
         }
         out.push_back(d.unique_together_sql(m.table, index_name(m.table, cols, "_uniq", d), list));
     }
-    for (const auto& f : m.fields) {
+    if (!d.inline_references()) {
+        for (const FieldMeta* f : m.columns) {
+            if (!f->relation) continue;
+            const ModelMeta& target = f->relation->target();
+            std::string name = index_name(m.table, {f->column},
+                                          "_fk_" + target.table + "_" + target.pk_field().column, d);
+            out.push_back("ALTER TABLE " + d.quote(m.table) + " ADD CONSTRAINT " + d.quote(name) +
+                          " FOREIGN KEY (" + d.quote(f->column) + ") " + references(*f));
+        }
+    }
+    for (const FieldMeta* fp : m.columns) {
+        const FieldMeta& f = *fp;
         if (f.primary_key) continue;
         if (f.db_index && !f.unique)
             out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) +
@@ -81,14 +100,21 @@ bool table_exists(Connection& c, const std::string& table) {
 
 void create_tables(const std::string& alias) {
     auto& c = detail::connection(alias);
+    detail::link_relations();
     Atomic tx(alias);
+    // Every table first, then constraints and indexes (they may name tables made later).
+    std::vector<std::string> after;
+    auto run = [&](const std::string& s) {
+        if (detail::capturing()) detail::capture(s, {});
+        c.execute(s);
+    };
     for (const ModelMeta* m : registered_models()) {
         if (detail::table_exists(c, m->table)) continue;
-        for (const auto& s : detail::create_table_sql(*m, c.dialect())) {
-            if (detail::capturing()) detail::capture(s, {});
-            c.execute(s);
-        }
+        auto statements = detail::create_table_sql(*m, c.dialect());
+        run(statements.front());
+        after.insert(after.end(), statements.begin() + 1, statements.end());
     }
+    for (const auto& s : after) run(s);
     tx.commit();
 }
 

@@ -1,5 +1,7 @@
 #include "writes.hpp"
 
+#include "dorm/error.hpp"
+
 namespace dorm::detail {
 
 DateTime now() {
@@ -9,6 +11,19 @@ DateTime now() {
 bool pk_unset(const ModelMeta& m, const void* obj) {
     Value pk = m.pk_field().access->get(obj);
     return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
+}
+
+void check_required_relations(const ModelMeta& m, const void* obj) {
+    for (const FieldMeta* f : m.relations) {
+        if (!f->has_column() || f->nullable) continue;
+        if (f->access->get(obj).is_null())
+            throw IntegrityError(m.name + "." + f->name + " is not set, and it does not allow NULL (" +
+                                 m.table + "." + f->column + ")");
+    }
+}
+
+void attach_relations(const ModelMeta& m, void* obj, bool multi_row) {
+    for (const FieldMeta* f : m.relations) f->access->attach(obj, multi_row);
 }
 
 void stamp(const FieldMeta& f, void* obj, bool inserting, DateTime at) {

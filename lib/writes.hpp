@@ -12,6 +12,10 @@ namespace dorm::detail {
 [[nodiscard]] DateTime now();
 /// No key yet: NULL, or 0 for an automatic one.
 [[nodiscard]] bool pk_unset(const ModelMeta& m, const void* obj);
+/// A ForeignKey that is NOT NULL but unset: IntegrityError before any SQL, naming it.
+void check_required_relations(const ModelMeta& m, const void* obj);
+/// Lets the object's relation members find it (after a save or load).
+void attach_relations(const ModelMeta& m, void* obj, bool multi_row);
 /// Sets auto_now fields (and auto_now_add ones when inserting) to `at`.
 void stamp(const FieldMeta& f, void* obj, bool inserting, DateTime at);
 

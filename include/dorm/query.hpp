@@ -43,9 +43,9 @@ class Query {
     /// prefetch_related("entries__authors"): paths loaded by one extra query per level.
     void add_prefetch(std::string path) { prefetch_.push_back(std::move(path)); }
     [[nodiscard]] const std::vector<std::string>& prefetch() const { return prefetch_; }
-    /// For prefetching ManyToMany: only rows linked to one of `owners` through `field`'s
-    /// link table, with the owner's key as an extra last column.
-    void add_link_filter(const FieldMeta& field, bool from_target, const std::vector<Value>& owners);
+    /// Only rows linked to one of `keys` through the ManyToMany `field`'s link table (rows
+    /// on its owner side when rows_are_owners), with that key as an extra last column.
+    void add_link_filter(const FieldMeta& field, bool rows_are_owners, const std::vector<Value>& keys);
 
     // ---- state ------------------------------------------------------------------------
     [[nodiscard]] bool is_sliced() const { return low_ != 0 || high_.has_value(); }

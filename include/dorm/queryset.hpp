@@ -343,9 +343,9 @@ class QuerySet {
 
     /// Internal: a queryset whose rows are already known (prefetch caches).
     void prefilled_(std::shared_ptr<std::vector<T>> rows) { cache_ = std::move(rows); }
-    /// Internal: narrows to rows linked to `owner` through a ManyToMany field.
-    [[nodiscard]] Self linked_(const FieldMeta& field, bool from_target, const Value& owner) const {
-        return with([&](Query& q) { q.add_link_filter(field, from_target, {owner}); });
+    /// Internal: narrows to rows linked to `key` through a ManyToMany field.
+    [[nodiscard]] Self linked_(const FieldMeta& field, bool rows_are_owners, const Value& key) const {
+        return with([&](Query& q) { q.add_link_filter(field, rows_are_owners, {key}); });
     }
 
    protected:

@@ -75,6 +75,8 @@ class Dialect {
                                                           const std::string& columns) const {
         return "CREATE UNIQUE INDEX " + quote(name) + " ON " + quote(table) + " (" + columns + ")";
     }
+    /// Foreign keys inline in CREATE TABLE (SQLite) rather than as ALTER TABLE constraints.
+    [[nodiscard]] virtual bool inline_references() const { return false; }
     /// The operator class of the extra index that LIKE 'x%' can use ("" when none is needed).
     [[nodiscard]] virtual std::string_view like_index_opclass(ColumnType) const { return {}; }
     [[nodiscard]] virtual std::string drop_table_sql(const std::string& table) const {

@@ -127,6 +127,7 @@ class SqliteDialect final : public Dialect {
 
     std::size_t max_name_length() const override { return 200; }
     std::string explain_prefix() const override { return "EXPLAIN QUERY PLAN "; }
+    bool inline_references() const override { return true; }
     std::string table_exists_sql() const override {
         return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
     }

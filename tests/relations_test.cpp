@@ -1,0 +1,260 @@
+// Relations: accessors, lookups across them, eager loading (with query counts), deletion.
+#include <doctest/doctest.h>
+
+#include "support/db.hpp"
+#include "support/relations.hpp"
+
+using namespace dorm;
+using rel::Badge;
+using rel::Person;
+using rel::Post;
+using rel::Site;
+
+namespace {
+
+struct World : testdb::Fresh {
+    Person ann, bob;
+    Site cooking, misc;
+    World() {
+        static const bool once = (rel::register_all(), dorm::create_tables(), true);
+        (void)once;
+        Badge::objects().erase();
+        Post::objects().erase();
+        Site::objects().erase();
+        Person::objects().erase();
+        ann = Person::objects().create([](Person& p) { p.name = "Ann"; p.age = 40; });
+        bob = Person::objects().create([](Person& p) { p.name = "Bob"; p.age = 30; });
+        cooking = Site::objects().create([&](Site& s) { s.name = "Cooking"; s.owner = ann; });
+        misc = Site::objects().create([&](Site& s) { s.name = "Misc"; s.owner = bob; });
+    }
+    Post post(const Site& s, const std::string& h, int rating, bool live = true) {
+        return Post::objects().create([&](Post& p) {
+            p.site = s;
+            p.headline = h;
+            p.rating = rating;
+            p.published = live;
+        });
+    }
+};
+
+std::vector<std::string> heads(const std::vector<Post>& v) {
+    std::vector<std::string> out;
+    for (const auto& p : v) out.push_back(p.headline);
+    return out;
+}
+using Names = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE_FIXTURE(World, "a ForeignKey holds the id without a query and loads the object once") {
+    Post p = post(cooking, "Hi", 3);
+    CHECK(p.site.id() == cooking.id);
+    CHECK(bool(p.site));
+    CHECK_FALSE(bool(p.editor));
+    Post q = Post::objects().get("id", p.id);
+    CaptureQueries c;
+    CHECK(q.site.id() == cooking.id);
+    CHECK(c.count() == 0);
+    CHECK(q.site->name == "Cooking");
+    CHECK(q.site.get().name == "Cooking");
+    CHECK(c.count() == 1);
+    q.site = misc.id;  // a new id: the cache is dropped
+    CHECK(q.site->name == "Misc");
+    CHECK(c.count() == 2);
+    q.site = nullptr;
+    CHECK_FALSE(bool(q.site));
+}
+
+TEST_CASE_FIXTURE(World, "saving an unset NOT NULL ForeignKey throws before any SQL") {
+    Post p;
+    p.headline = "orphan";
+    CaptureQueries c;
+    CHECK_THROWS_WITH_AS(p.save(), doctest::Contains("Post.site is not set"), IntegrityError);
+    CHECK(c.count() == 0);
+}
+
+TEST_CASE_FIXTURE(World, "lookups span relations forward, backward and through ManyToMany") {
+    Post a = post(cooking, "A", 5);
+    Post b = post(misc, "B", 2);
+    a.authors.add(ann, bob);
+    b.authors.add(bob);
+    CHECK(heads(Post::objects().filter("site__owner__name__startswith", "A").to_vector()) == Names{"A"});
+    CHECK(heads(Post::objects().filter("site__name", "Misc").to_vector()) == Names{"B"});
+    CHECK(Site::objects().filter("posts__rating__gt", 3).count() == 1);
+    CHECK(Site::objects().filter("posts__rating__gt", 3).get().name == "Cooking");
+    CHECK(heads(Post::objects().filter("authors__name", "Ann").to_vector()) == Names{"A"});
+    CHECK(Post::objects().filter("authors__name", "Bob").count() == 2);
+    CHECK(Person::objects().filter("posts__headline", "B").get().name == "Bob");
+    CHECK(Person::objects().filter("sites__name", "Cooking").get().name == "Ann");
+    CHECK(Post::objects().filter(Q("site__name", "Misc") | Q("rating", 5)).count() == 2);
+    CHECK(Post::objects().filter("site", cooking).count() == 1);
+    CHECK(Post::objects().filter("site__id", misc.id).count() == 1);
+    CHECK(Post::objects().filter("rating__lt", F("site__owner__age")).count() == 2);
+    CHECK_THROWS_WITH_AS((void)Post::objects().filter("site__nme", "x"),
+                         doctest::Contains("Site has no field 'nme' in 'site__nme' (choices: id, name, owner, posts)"),
+                         FieldError);
+}
+
+TEST_CASE_FIXTURE(World, "conditions in one filter() bind to the same related row; separate calls need not") {
+    post(cooking, "x", 5);  // cooking: rating 5 by nobody
+    Post y = post(cooking, "y", 1);
+    y.authors.add(ann);
+    // one call: a single post with rating 5 AND written by Ann -> none
+    CHECK(Site::objects().filter({{"posts__rating", 5}, {"posts__authors__name", "Ann"}}).count() == 0);
+    // two calls: some post rated 5, some (other) post by Ann -> Cooking
+    CHECK(Site::objects().filter("posts__rating", 5).filter("posts__authors__name", "Ann").count() == 1);
+    // exclude across to-many: a subquery, not a join
+    auto ex = Site::objects().exclude("posts__rating", 5);
+    CHECK(ex.sql().text.find(" IN (SELECT") != std::string::npos);
+    CHECK(ex.get().name == "Misc");
+    // distinct() removes the duplicates a to-many join makes
+    CHECK(Site::objects().filter("posts__rating__gte", 1).count() == 2);
+    CHECK(Site::objects().filter("posts__rating__gte", 1).distinct().count() == 1);
+}
+
+TEST_CASE_FIXTURE(World, "INNER joins for filters, LEFT OUTER for OR over nullable relations") {
+    auto inner = Post::objects().filter("site__name", "x").sql().text;
+    CHECK(inner.find("INNER JOIN \"rel_site\"") != std::string::npos);
+    auto outer = Post::objects().filter(Q("editor__name", "a") | Q("headline", "b")).sql().text;
+    CHECK(outer.find("LEFT OUTER JOIN \"rel_person\"") != std::string::npos);
+    Post p = post(cooking, "solo", 1);
+    CHECK(Post::objects().filter(Q("editor__name", "a") | Q("headline", "solo")).count() == 1);
+    CHECK(Post::objects().filter("editor__isnull", true).count() == 1);
+}
+
+TEST_CASE_FIXTURE(World, "select_related loads the chain in one JOIN query") {
+    for (int i = 0; i < 3; ++i) post(i % 2 ? misc : cooking, "p" + std::to_string(i), i);
+    CaptureQueries c;
+    auto posts = Post::objects().select_related("site__owner", "editor").to_vector();
+    REQUIRE(c.count() == 1);
+    CHECK(c.queries()[0].sql.find("LEFT OUTER JOIN") != std::string::npos);  // editor is nullable
+    CHECK(c.queries()[0].sql.find("INNER JOIN \"rel_site\"") != std::string::npos);
+    std::string owners;
+    for (auto& p : posts) owners += p.site->owner->name;
+    CHECK(owners == "AnnBobAnn");
+    CHECK_FALSE(posts[0].editor.is_cached());
+    CHECK(c.count() == 1);
+    CHECK_THROWS_AS((void)Post::objects().select_related("authors"), FieldError);
+}
+
+TEST_CASE_FIXTURE(World, "prefetch_related: one query per relation and level, none for no parents") {
+    Post a = post(cooking, "a", 1), b = post(cooking, "b", 2), c3 = post(misc, "c", 3);
+    a.authors.add(ann);
+    b.authors.add(ann, bob);
+    CaptureQueries q;
+    auto sites = Site::objects().order_by("name").prefetch_related("posts", "posts__authors").to_vector();
+    CHECK(q.count() == 3);  // sites, posts, authors
+    std::vector<std::size_t> sizes;
+    std::size_t links = 0;
+    for (Site& s : sites) {
+        auto posts = s.related(&Post::site);
+        sizes.push_back(posts.size());
+        for (Post& p : posts) links += p.authors.all().size();
+    }
+    CHECK(q.count() == 3);
+    CHECK(sizes == std::vector<std::size_t>{2, 1});
+    CHECK(links == 3);
+    CaptureQueries none;
+    CHECK(Site::objects().filter("name", "nope").prefetch_related("posts").to_vector().empty());
+    CHECK(none.count() == 1);
+    auto people = Person::objects().order_by("name").prefetch_related("posts").to_vector();
+    CHECK(people[0].related(&Post::authors).size() == 2);
+    auto forward = Post::objects().prefetch_related("site").to_vector();
+    CaptureQueries after;
+    for (auto& p : forward) CHECK_FALSE(p.site->name.empty());
+    CHECK(after.count() == 0);
+}
+
+TEST_CASE_FIXTURE(World, "related managers: add, create, remove, clear, set, erase") {
+    Post p = cooking.related(&Post::site).create([](Post& x) { x.headline = "made"; });
+    CHECK(p.site.id() == cooking.id);
+    CHECK(cooking.related(&Post::site).count() == 1);
+    Post other = post(misc, "moved", 1);
+    cooking.related(&Post::site).add(other);
+    CHECK(cooking.related(&Post::site).count() == 2);
+    CHECK_THROWS_AS(cooking.related(&Post::site).clear(), IntegrityError);  // NOT NULL
+    ann.related(&Post::editor).add(p);
+    CHECK(ann.related(&Post::editor).count() == 1);
+    ann.related(&Post::editor).clear();
+    CHECK(Post::objects().get("id", p.id).editor.id() == 0);
+    // ManyToMany, both sides
+    p.authors.add(ann);
+    p.authors.add(ann);  // twice: one link
+    CHECK(p.authors.all().count() == 1);
+    bob.related(&Post::authors).add(p);
+    CHECK(p.authors.all().count() == 2);
+    CHECK(p.authors.all().filter("name__startswith", "A").count() == 1);
+    p.authors.remove(ann);
+    CHECK(p.authors.all().get().name == "Bob");
+    p.authors.set({ann});
+    CHECK(p.authors.all().get().name == "Ann");
+    p.authors.clear();
+    CHECK(p.authors.all().count() == 0);
+    CHECK(cooking.related(&Post::site).erase().total == 2);
+    Post fresh;
+    CHECK_THROWS_WITH_AS(fresh.authors.add(ann), doctest::Contains("unsaved"), Error);
+}
+
+TEST_CASE_FIXTURE(World, "custom QuerySet methods chain across relations") {
+    Post a = post(cooking, "a", 4), b = post(cooking, "b", 4, false);
+    a.authors.add(ann);
+    b.authors.add(ann);
+    CHECK(Post::objects().live().filter("rating__gte", 3).by(ann).count() == 1);
+    CHECK(Post::objects().by(bob).count() == 0);
+}
+
+TEST_CASE_FIXTURE(World, "erase() cascades, sets NULL, protects, and removes link rows") {
+    Post root = post(cooking, "root", 1);
+    Post reply = Post::objects().create([&](Post& p) {
+        p.site = misc;
+        p.parent = root;
+        p.headline = "reply";
+        p.editor = bob;
+    });
+    root.authors.add(ann, bob);
+    auto r = cooking.erase();  // cascades to root, then root's reply, and their links
+    CHECK(r.total == 5);
+    CHECK(r.per_model.at("rel_site") == 1);
+    CHECK(r.per_model.at("rel_post") == 2);
+    CHECK(r.per_model.at("rel_post_authors") == 2);
+    CHECK(Post::objects().count() == 0);
+    Post kept = post(misc, "kept", 1);
+    kept.editor = ann;
+    kept.save();
+    Badge::objects().create([&](Badge& x) { x.holder = ann; x.label = "gold"; });
+    CHECK_THROWS_AS(ann.erase(), ProtectedError);
+    CHECK(Person::objects().filter("id", ann.id).exists());  // nothing deleted
+    Badge::objects().erase();
+    ann.erase();
+    CHECK(Post::objects().get("id", kept.id).editor.id() == 0);  // SetNull
+}
+
+TEST_CASE_FIXTURE(World, "the N+1 guard names the model, the field and the fix") {
+    for (int i = 0; i < 3; ++i) post(cooking, "n" + std::to_string(i), i);
+    settings().lazy_loads = LazyLoads::raise;
+    auto posts = Post::objects().to_vector();
+    try {
+        (void)posts[0].site->name;
+        FAIL("the lazy load was allowed");
+    } catch (const Error& e) {
+        std::string what = e.what();
+        CHECK(what.find("Post.site") != std::string::npos);
+        CHECK(what.find("select_related(\"site\")") != std::string::npos);
+    }
+    auto joined = Post::objects().select_related("site").to_vector();
+    CHECK(joined[0].site->name == "Cooking");
+    Post one = Post::objects().get("headline", "n1");  // a single row is not N+1
+    CHECK(one.site->name == "Cooking");
+    settings().lazy_loads = LazyLoads::allow;
+    CHECK(posts[1].site->name == "Cooking");
+}
+
+TEST_CASE_FIXTURE(World, "models with relations convert to JSON with keys as ids") {
+    Post p = post(cooking, "json", 2);
+    Json j = p;
+    CHECK(j["site"] == cooking.id);
+    CHECK(j["editor"].is_null());
+    CHECK_FALSE(j.contains("authors"));
+    Post back = j.get<Post>();
+    CHECK(back.site.id() == cooking.id);
+}

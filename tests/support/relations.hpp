@@ -1,0 +1,69 @@
+#pragma once
+// Models with relations (API.md §2 and §6), shared by the relation tests.
+
+#include <dorm/dorm.hpp>
+
+namespace rel {
+
+struct Person : dorm::Model<Person> {
+    std::string name;
+    int age = 0;
+    static void define(dorm::Schema<Person>& s) {
+        s.table("rel_person");
+        s.field(&Person::name, "name").max_length(100);
+        s.field(&Person::age, "age");
+    }
+};
+
+struct Site : dorm::Model<Site> {
+    std::string name;
+    dorm::ForeignKey<Person> owner;
+    static void define(dorm::Schema<Site>& s) {
+        s.table("rel_site");
+        s.field(&Site::name, "name").max_length(100);
+        s.field(&Site::owner, "owner").on_delete(dorm::Cascade).related_name("sites");
+    }
+};
+
+struct Post;
+struct PostQuerySet : dorm::QuerySet<Post, PostQuerySet> {
+    using QuerySet::QuerySet;
+    PostQuerySet live() const { return filter("published", true); }
+    PostQuerySet by(const Person& a) const { return filter("authors", a); }
+};
+
+struct Post : dorm::Model<Post, PostQuerySet> {
+    dorm::ForeignKey<Site> site;
+    dorm::ForeignKey<Person> editor;         // nullable, SetNull
+    dorm::ForeignKey<Post> parent;           // self-reference
+    std::string headline;
+    int rating = 0;
+    bool published = false;
+    dorm::ManyToMany<Person> authors;
+    static void define(dorm::Schema<Post>& s) {
+        s.table("rel_post");
+        s.field(&Post::site, "site").on_delete(dorm::Cascade).related_name("posts");
+        s.field(&Post::editor, "editor").null().on_delete(dorm::SetNull).related_name("edited");
+        s.field(&Post::parent, "parent").null().on_delete(dorm::Cascade).related_name("replies");
+        s.field(&Post::headline, "headline").max_length(255);
+        s.field(&Post::rating, "rating");
+        s.field(&Post::published, "published").default_value(false);
+        s.field(&Post::authors, "authors").related_name("posts");
+        s.ordering({"headline"});
+    }
+};
+
+/// Protect: a Person with a Badge cannot be erased.
+struct Badge : dorm::Model<Badge> {
+    dorm::OneToOne<Person> holder;
+    std::string label;
+    static void define(dorm::Schema<Badge>& s) {
+        s.table("rel_badge");
+        s.field(&Badge::holder, "holder").on_delete(dorm::Protect).related_name("badge");
+        s.field(&Badge::label, "label");
+    }
+};
+
+inline void register_all() { dorm::register_models<Person, Site, Post, Badge>(); }
+
+}  // namespace rel
