@@ -166,3 +166,144 @@ TEST_CASE("API.md sections 1-6 and 10, as written") {
     dorm::disconnect("contract");
     dorm::disconnect();
 }
+
+// API.md §2's models as written, relations included.
+namespace api {
+
+struct Author : dorm::Model<Author> {
+    std::string name;
+    std::optional<std::string> email;      // optional<T>  =>  NULL allowed
+    int age = 0;
+
+    static void define(dorm::Schema<Author>& s) {
+        s.table("blog_author");             // default: the type's name, lower snake case
+        s.field(&Author::name, "name").max_length(100);
+        s.field(&Author::email, "email").unique();
+        s.field(&Author::age, "age").default_value(0).db_index();
+    }
+};
+
+struct Blog : dorm::Model<Blog> {
+    std::string name;
+    std::string tagline;
+    dorm::ForeignKey<Author> owner;
+    static void define(dorm::Schema<Blog>& s) {
+        s.table("blog_blog");
+        s.field(&Blog::name, "name").max_length(100);
+        s.field(&Blog::tagline, "tagline");                 // no max_length: TEXT
+        s.field(&Blog::owner, "owner").on_delete(dorm::Cascade).related_name("blogs");
+    }
+};
+
+struct Entry;                                                 // declared before its QuerySet
+struct EntryQuerySet : dorm::QuerySet<Entry, EntryQuerySet> {
+    using QuerySet::QuerySet;
+    EntryQuerySet live() const { return filter("published", true); }
+    EntryQuerySet by(const Author& a) const { return filter("authors", a); }
+};
+struct LiveManager;
+
+struct Entry : dorm::Model<Entry, EntryQuerySet> {       // custom QuerySet: section 6
+    dorm::ForeignKey<Blog> blog;
+    std::string headline;
+    std::string body_text;
+    dorm::Date pub_date;
+    dorm::DateTime mod_date;
+    int rating = 0;
+    int n_comments = 0;
+    bool published = false;
+    dorm::Json meta;
+    dorm::ManyToMany<Author> authors;
+    static void define(dorm::Schema<Entry>& s) {
+        s.table("blog_entry");
+        s.field(&Entry::blog, "blog").on_delete(dorm::Cascade).related_name("entries");
+        s.field(&Entry::headline, "headline").max_length(255);
+        s.field(&Entry::body_text, "body_text");
+        s.field(&Entry::pub_date, "pub_date").db_index();
+        s.field(&Entry::mod_date, "mod_date").auto_now();
+        s.field(&Entry::rating, "rating");
+        s.field(&Entry::n_comments, "n_comments");
+        s.field(&Entry::published, "published").default_value(false);
+        s.field(&Entry::meta, "meta").default_value(dorm::Json::object());
+        s.field(&Entry::authors, "authors").related_name("entries");
+        s.ordering({"-pub_date", "headline"});
+        s.unique_together({"blog", "headline"});
+    }
+    static LiveManager live_entries();
+};
+struct LiveManager : dorm::Manager<Entry> {                   // Django's custom manager: it
+    LiveManager() : Manager(EntryQuerySet().live()) {}        // says where its querysets start
+};
+inline LiveManager Entry::live_entries() { return {}; }
+
+}  // namespace api
+
+TEST_CASE("API.md sections 2-6 with relations, as written") {
+    using api::Author, api::Blog, api::Entry;
+    dorm::connect("sqlite3://:memory:", {.alias = "api"});
+    dorm::connect("sqlite3://:memory:");
+    dorm::register_models<Author, Blog, Entry>();
+    dorm::create_tables();
+
+    // §3
+    Author a; a.name = "Ann"; a.save();
+    auto b = Blog::objects().create([&](Blog& x) { x.name = "Cooking"; x.owner = a; });
+    Entry e;
+    e.headline = "Hi";
+    e.pub_date = testmodels::ymd(2026, 5, 1);
+    e.rating = 4;
+    e.published = true;
+    e.blog = b;               CHECK(e.blog.id() == b.id);       // no query
+    e.save();
+    CHECK(e.blog->name == "Cooking");  CHECK(e.blog.get().name == "Cooking");
+    dorm::Json j = e;   Entry e2 = j.get<Entry>();   // nlohmann_json round trip, FKs as ids
+    CHECK(e2.blog.id() == b.id);
+
+    // §4, §5 across relations
+    auto qs = Entry::objects()
+                  .filter("pub_date__year", 2026)
+                  .exclude("headline__icontains", "draft")
+                  .filter({{"rating__gte", 3}, {"blog__owner__name__startswith", "A"}})
+                  .order_by("-pub_date", "headline");
+    CHECK(qs.count() == 1);
+    CHECK(Entry::objects().get({{"blog", b}, {"headline", "Hi"}}).id == e.id);
+    using dorm::Q;
+    CHECK(Entry::objects().filter(Q("rating__gte", 4) | ~Q("blog__name", "Misc")).count() == 1);
+    CHECK(Entry::objects().filter("blog__in", Blog::objects().filter("name__startswith", "C")).count() == 1);
+
+    // §6
+    Author a1 = Author::objects().create([](Author& x) { x.name = "Al"; });
+    Author a2 = Author::objects().create([](Author& x) { x.name = "Bo"; });
+    CHECK(b.related(&Entry::blog).count() == 1);          // QuerySet<Entry> of b's entries
+    e.authors.add(a1, a2); e.authors.remove(a1); e.authors.clear(); e.authors.set({a2});
+    CHECK(e.authors.all().filter("name__startswith", "A").count() == 0);
+    e.authors.add(a);
+    CHECK(e.authors.all().filter("name__startswith", "A").count() == 1);
+    CHECK(a.related(&Entry::authors).count() == 1);          // entries of a (reverse many-to-many)
+    {
+        dorm::CaptureQueries q;
+        auto rows = Entry::objects().select_related("blog__owner").to_vector();  // one JOIN query
+        CHECK(rows[0].blog->owner->name == "Ann");                              // runs none
+        CHECK(q.count() == 1);
+    }
+    {
+        dorm::CaptureQueries q;
+        auto blogs = Blog::objects().prefetch_related("entries", "entries__authors").to_vector();
+        std::size_t n = 0;
+        for (Blog& x : blogs)
+            for (Entry& y : x.related(&Entry::blog)) n += y.authors.all().size();
+        CHECK(n == 2);
+        CHECK(q.count() == 3);                               // 1 + 2 queries in all
+    }
+    CHECK(Entry::objects().live().filter("rating__gte", 3).by(a).count() == 1);   // custom methods chain
+    CHECK(Entry::live_entries().filter("rating__gte", 3).count() == 1);     // a Manager is a QuerySet:
+    CHECK(Entry::live_entries().by(a).exists());                             // every method, custom ones too
+
+    // erase() with on_delete rules
+    auto r = a.erase();   // Cascade: Ann's blog, its entry and the entry's links
+    CHECK(r.per_model.at("blog_blog") == 1);
+    CHECK(r.per_model.at("blog_entry") == 1);
+    CHECK(r.per_model.at("blog_entry_authors") == 2);
+    dorm::disconnect();
+    dorm::disconnect("api");
+}

@@ -35,6 +35,11 @@ class Operand {
     Operand(const F& e) : kind_(Kind::Expression), expr_(e.node()) {}
     /// A subquery (`blog__in` with a QuerySet).
     explicit Operand(std::shared_ptr<const Query> q) : kind_(Kind::Subquery), query_(std::move(q)) {}
+    template <class QS>
+        requires requires(const QS& qs) {
+            { qs.query() } -> std::convertible_to<const Query&>;
+        }
+    Operand(const QS& qs) : kind_(Kind::Subquery), query_(std::make_shared<const Query>(qs.query())) {}
 
     [[nodiscard]] Kind kind() const { return kind_; }
     [[nodiscard]] const Value& value() const { return value_; }
