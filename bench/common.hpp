@@ -54,14 +54,15 @@ inline const char* const SCHEMA[] = {
     R"(CREATE INDEX "bench_entry_pub_date_511c5e7b" ON "bench_entry" ("pub_date"))",
 };
 
-// PostgreSQL: the DDL Django 3.2 emits for the same models, without the foreign-key
-// constraints (dorm's benchmark tables have none until relations land, so neither side
-// pays for them), and the summary query with the date cast to text.
+// PostgreSQL: the DDL Django 3.2 emits for the same models, and the summary query with the
+// date cast to text.
 inline const char* const SCHEMA_PG[] = {
     R"(DROP TABLE IF EXISTS "bench_entry", "bench_blog", "bench_author" CASCADE)",
     R"(CREATE TABLE "bench_author" ("id" serial NOT NULL PRIMARY KEY, "name" varchar(100) NOT NULL, "email" varchar(254) NULL, "age" integer NOT NULL))",
     R"(CREATE TABLE "bench_blog" ("id" serial NOT NULL PRIMARY KEY, "name" varchar(100) NOT NULL, "tagline" text NOT NULL, "author_id" integer NOT NULL))",
     R"(CREATE TABLE "bench_entry" ("id" serial NOT NULL PRIMARY KEY, "blog_id" integer NOT NULL, "headline" varchar(255) NOT NULL, "body_text" text NOT NULL, "pub_date" date NOT NULL, "rating" integer NOT NULL, "n_comments" integer NOT NULL))",
+    R"(ALTER TABLE "bench_blog" ADD CONSTRAINT "bench_blog_author_id_535d5965_fk_bench_author_id" FOREIGN KEY ("author_id") REFERENCES "bench_author" ("id") DEFERRABLE INITIALLY DEFERRED)",
+    R"(ALTER TABLE "bench_entry" ADD CONSTRAINT "bench_entry_blog_id_2cdc543c_fk_bench_blog_id" FOREIGN KEY ("blog_id") REFERENCES "bench_blog" ("id") DEFERRABLE INITIALLY DEFERRED)",
     R"(CREATE INDEX "bench_blog_author_id_535d5965" ON "bench_blog" ("author_id"))",
     R"(CREATE INDEX "bench_entry_blog_id_2cdc543c" ON "bench_entry" ("blog_id"))",
     R"(CREATE INDEX "bench_entry_pub_date_511c5e7b" ON "bench_entry" ("pub_date"))",
@@ -287,7 +288,8 @@ struct EntrySums {
     void add(const E& e) {
         ++n;
         id += e.id;
-        blog += e.blog_id;
+        if constexpr (requires { e.blog_id; }) blog += e.blog_id;
+        else blog += e.blog.id();  // an ORM's relation member
         rating += e.rating;
         ncomm += e.n_comments;
         hlen += std::int64_t(e.headline.size());
@@ -343,6 +345,28 @@ inline std::string join_check(const std::vector<EntryJoined>& v) {
                   bid, bname, btag, aid, aname, age, nnull);
     return s.str() + buf;
 }
+
+// W5p: blogs with their entries (prefetch): counts and sums per group.
+struct PrefetchSums {
+    std::int64_t blogs = 0, entries = 0, sum_entry_id = 0, sum_blog_x_n = 0, sum_rating = 0;
+    void add_blog(std::int64_t blog_id, std::int64_t n) {
+        ++blogs;
+        entries += n;
+        sum_blog_x_n += blog_id * n;
+    }
+    void add_entry(std::int64_t id, int rating) {
+        sum_entry_id += id;
+        sum_rating += rating;
+    }
+    std::string str() const {
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      "blogs=%" PRId64 ";entries=%" PRId64 ";sum_entry_id=%" PRId64
+                      ";sum_blog_x_n=%" PRId64 ";sum_rating=%" PRId64,
+                      blogs, entries, sum_entry_id, sum_blog_x_n, sum_rating);
+        return buf;
+    }
+};
 
 inline std::string agg_check(const std::vector<BlogStat>& v) {
     std::int64_t g = 0, sn = 0, sbn = 0;

@@ -26,17 +26,17 @@ struct BAuthor : dorm::Model<BAuthor> {
 struct BBlog : dorm::Model<BBlog> {
     std::string name;
     std::string tagline;
-    std::int64_t author_id = 0;  // a ForeignKey once relations land
+    dorm::ForeignKey<BAuthor> author;
     static void define(dorm::Schema<BBlog>& s) {
         s.table("bench_blog");
         s.field(&BBlog::name, "name").max_length(100);
         s.field(&BBlog::tagline, "tagline");
-        s.field(&BBlog::author_id, "author_id").db_index();
+        s.field(&BBlog::author, "author").on_delete(dorm::Cascade).related_name("blogs");
     }
 };
 
 struct BEntry : dorm::Model<BEntry> {
-    std::int64_t blog_id = 0;
+    dorm::ForeignKey<BBlog> blog;
     std::string headline;
     std::string body_text;
     dorm::Date pub_date{};
@@ -44,7 +44,7 @@ struct BEntry : dorm::Model<BEntry> {
     int n_comments = 0;
     static void define(dorm::Schema<BEntry>& s) {
         s.table("bench_entry");
-        s.field(&BEntry::blog_id, "blog_id").db_index();
+        s.field(&BEntry::blog, "blog").on_delete(dorm::Cascade).related_name("entries");
         s.field(&BEntry::headline, "headline").max_length(255);
         s.field(&BEntry::body_text, "body_text");
         s.field(&BEntry::pub_date, "pub_date").db_index();
@@ -54,7 +54,7 @@ struct BEntry : dorm::Model<BEntry> {
 };
 
 void fill(BEntry& e, const EntryData& d) {
-    e.blog_id = d.blog_id;
+    e.blog = d.blog_id;
     e.headline = d.headline;
     e.body_text = d.body_text;
     e.pub_date = d.pub_date;
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
             for (std::size_t i = 0; i < blogs.size(); ++i) {
                 blogs[i].name = data.blogs[i].name;
                 blogs[i].tagline = data.blogs[i].tagline;
-                blogs[i].author_id = data.blogs[i].author_id;
+                blogs[i].author = data.blogs[i].author_id;
             }
             BBlog::objects().bulk_create(blogs);
             std::vector<BEntry> entries(data.entries.size());
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
             emails += a.email.has_value();
         }
         for (auto& b : BBlog::objects().to_vector()) {
-            sum_author += b.author_id;
+            sum_author += b.author.id();
             sum_tag += std::int64_t(b.tagline.size());
         }
         EntrySums s;
@@ -142,6 +142,36 @@ int main(int argc, char** argv) {
         for (auto id : data.w4_ids) res.push_back(BEntry::objects().get("pk", id));
         t.stop();
         emit(IMPL, "W4_get_pk", t, std::int64_t(res.size()), entry_check(res));
+    }
+
+    {  // W5: select_related, one JOIN query; the check reads the related objects, no query
+        Timer t;
+        std::vector<BEntry> v = BEntry::objects().select_related("blog__author")
+                                    .filter("id__lte", W5_MAX_ID).to_vector();
+        t.stop();
+        std::vector<EntryJoined> plain(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const BEntry& e = v[i];
+            const BBlog& b = e.blog.get();
+            const BAuthor& a = b.author.get();
+            plain[i].entry = Entry{e.id, e.blog.id(), e.headline, e.body_text, e.pub_date, e.rating, e.n_comments};
+            plain[i].blog = Blog{b.id, b.name, b.tagline, b.author.id()};
+            plain[i].author = Author{a.id, a.name, a.email, a.age};
+        }
+        emit(IMPL, "W5_join", t, std::int64_t(v.size()), join_check(plain));
+    }
+
+    {  // W5p: every blog with its entries, prefetch_related
+        Timer t;
+        std::vector<BBlog> blogs = BBlog::objects().prefetch_related("entries").to_vector();
+        t.stop();
+        PrefetchSums s;
+        for (BBlog& b : blogs) {
+            auto entries = b.related(&BEntry::blog);
+            s.add_blog(b.id, std::int64_t(entries.size()));
+            for (const BEntry& e : entries) s.add_entry(e.id, e.rating);
+        }
+        emit(IMPL, "W5p_prefetch", t, s.blogs, s.str());
     }
 
     {  // W6

@@ -12,8 +12,8 @@ runs, build, out_path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 postgres = sys.argv[4] if len(sys.argv) > 4 else ""  # conninfo: the PostgreSQL run
 impls = ["dorm", "raw_soci"] if postgres else ["dorm", "raw_soci", "raw_sqlite"]
 exe = {"dorm": "dorm_bench", "raw_soci": "raw_soci", "raw_sqlite": "raw_sqlite"}
-ops = ["W1_insert", "W2_fetch_all", "W3_filter_range", "W4_get_pk", "W6_update",
-       "W8_single_inserts"]
+ops = ["W1_insert", "W2_fetch_all", "W3_filter_range", "W4_get_pk", "W5_join", "W5p_prefetch",
+       "W6_update", "W8_single_inserts"]
 times = {i: {o: [] for o in ops} for i in impls}
 rss = {i: [] for i in impls}
 checks, ok = {}, True
@@ -50,11 +50,11 @@ header = f"{'op':<24}" + "".join(f"{i:>11}" for i in impls) + "".join(f"{'dorm/'
 print(header)
 for o in ops:
     m = med[o]
-    if len(m) < len(impls):
+    if "dorm" not in m or len(m) < 2:
         continue
     unit = " (cpu)" if o == "W8_single_inserts" else ""
-    print(f"{o + unit:<24}" + "".join(f"{m[i]:>11.4f}" for i in impls) +
-          "".join(f"{m['dorm'] / m[i]:>16.3f}" for i in impls[1:]))
+    print(f"{o + unit:<24}" + "".join(f"{m[i]:>11.4f}" if i in m else f"{'-':>11}" for i in impls) +
+          "".join(f"{m['dorm'] / m[i]:>16.3f}" if i in m else f"{'-':>16}" for i in impls[1:]))
 peak = {i: max(rss[i]) for i in impls}
 print(f"{'peak RSS MiB':<24}" + "".join(f"{peak[i]:>11.1f}" for i in impls) +
       "".join(f"{peak['dorm'] / peak[i]:>16.3f}" for i in impls[1:]))

@@ -122,7 +122,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
             void* child = target->ops.at(vec.get(), k);
             std::int64_t owner = m2m ? owners[k] : key_of(decl, child);
             auto it = groups.find(owner);
-            if (it != groups.end()) target->ops.push_copy(it->second.get(), child);
+            if (it != groups.end()) target->ops.push_move(it->second.get(), child);  // vec is dropped
         }
         for (void* o : objs) {
             auto& group = groups[key_of(m.pk_field(), o)];

@@ -214,8 +214,11 @@ std::string path_choices(const ModelMeta& m) {
 void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_at_lookup) {
     w.model = model_;
     w.alias = model_->table;
-    std::string path;
-    for (auto p : parts) path += (path.empty() ? "" : "__") + std::string(p);
+    auto whole = [&] {  // for messages only
+        std::string path;
+        for (auto p : parts) path += (path.empty() ? "" : "__") + std::string(p);
+        return path;
+    };
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const std::string_view name = parts[i];
         const bool ends = i + 1 == parts.size() || (stop_at_lookup && is_operator(parts[i + 1]));
@@ -276,10 +279,10 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
             continue;
         }
         std::string msg = w.model->name + " has no field '" + std::string(name) + "'";
-        if (path != name) msg += " in '" + path + "'";
+        if (whole() != name) msg += " in '" + whole() + "'";
         throw FieldError(msg + " (choices: " + path_choices(*w.model) + ")");
     }
-    throw FieldError("'" + path + "' names no field");
+    throw FieldError("'" + whole() + "' names no field");
 }
 
 sql::Expr Query::resolve_column(std::string_view path, const FieldMeta** field) {

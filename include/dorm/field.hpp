@@ -340,6 +340,9 @@ ModelMeta build_meta() {
     m.ops.push_copy = [](void* v, const void* obj) -> void* {
         return &static_cast<std::vector<T>*>(v)->emplace_back(*static_cast<const T*>(obj));
     };
+    m.ops.push_move = [](void* v, void* obj) -> void* {
+        return &static_cast<std::vector<T>*>(v)->emplace_back(std::move(*static_cast<T*>(obj)));
+    };
     m.ops.size = [](const void* v) { return static_cast<const std::vector<T>*>(v)->size(); };
     m.ops.at = [](void* v, std::size_t i) -> void* { return &(*static_cast<std::vector<T>*>(v))[i]; };
     m.ops.base = [](void* obj) -> ModelBase* { return static_cast<T*>(obj); };

@@ -63,6 +63,7 @@ struct ObjectOps {
     std::shared_ptr<void> (*make_vector)() = nullptr;             ///< a new std::vector<T>
     void* (*emplace)(void* vec, detail::ModelBase*& base) = nullptr;
     void* (*push_copy)(void* vec, const void* obj) = nullptr;      ///< copies obj in, returns it
+    void* (*push_move)(void* vec, void* obj) = nullptr;            ///< moves obj in, returns it
     std::size_t (*size)(const void* vec) = nullptr;
     void* (*at)(void* vec, std::size_t i) = nullptr;
     detail::ModelBase* (*base)(void* obj) = nullptr;
