@@ -1,5 +1,7 @@
 #include "dorm/expressions.hpp"
 
+#include "dorm/aggregates.hpp"
+
 namespace dorm {
 
 namespace {
@@ -23,6 +25,25 @@ F::F(std::string path) : Expression(std::shared_ptr<const ExpressionNode>()) {
     auto n = std::make_shared<ExpressionNode>();
     n->kind = ExpressionNode::Kind::Field;
     n->name = std::move(path);
+    *static_cast<Expression*>(this) = Expression(std::move(n));
+}
+
+Aggregate::Aggregate(std::string function, std::string path, AggregateOptions options)
+    : Expression(std::shared_ptr<const ExpressionNode>()) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Aggregate;
+    n->name = function;
+    n->distinct = options.distinct;
+    if (options.filter) n->filter = std::make_shared<const Q>(*options.filter);
+    auto field = std::make_shared<ExpressionNode>();
+    field->kind = ExpressionNode::Kind::Field;
+    field->name = path;
+    n->args.push_back(std::move(field));
+    static const std::pair<const char*, const char*> short_names[] = {
+        {"COUNT", "count"}, {"SUM", "sum"}, {"AVG", "avg"}, {"MIN", "min"},
+        {"MAX", "max"}, {"STDDEV_POP", "stddev"}, {"VAR_POP", "variance"}};
+    for (auto [sql_name, short_name] : short_names)
+        if (function == sql_name) default_name_ = path + "__" + short_name;
     *static_cast<Expression*>(this) = Expression(std::move(n));
 }
 

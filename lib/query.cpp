@@ -134,18 +134,50 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
     return v;
 }
 
+// A condition on an aggregate annotation filters groups: HAVING, not WHERE.
 void Query::add_filter(const Q& q, bool negate) {
     ++filter_call_;
+    aggregate_ref_ = false;
     sql::Expr e = resolve_q(q, negate, false);
     if (negate) e = sql::not_(std::move(e));
-    where_ = where_ ? sql::and_({where_, std::move(e)}) : std::move(e);
+    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
 }
 
 void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
     ++filter_call_;
+    aggregate_ref_ = false;
     sql::Expr e = resolve_lookup(path, v, negate, false);
     if (negate) e = sql::not_(std::move(e));
-    where_ = where_ ? sql::and_({where_, std::move(e)}) : std::move(e);
+    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
+const Query::Annotation* Query::find_annotation(std::string_view name) const {
+    for (const auto& a : annotations_)
+        if (a.name == name) return &a;
+    return nullptr;
+}
+
+bool Query::has_aggregates() const {
+    return std::any_of(annotations_.begin(), annotations_.end(), [](const Annotation& a) { return a.aggregate; });
+}
+
+void Query::add_annotation(const std::string& name, const ExpressionNode& e) {
+    if (name.empty() || name.find("__") != std::string::npos || name.find('"') != std::string::npos)
+        throw FieldError(model_->name + ": '" + name + "' is not a valid annotation name");
+    if (model_->find(name) || find_annotation(name))
+        throw FieldError("The annotation '" + name + "' conflicts with a field on " + model_->name);
+    ++filter_call_;
+    Annotation a;
+    a.name = name;
+    a.expr = resolve(e);
+    a.aggregate = e.kind == ExpressionNode::Kind::Aggregate;
+    a.as_field = std::make_shared<FieldMeta>();
+    a.as_field->name = a.as_field->column = name;
+    a.as_field->type = a.expr->type;
+    a.as_field->nullable = true;
+    annotations_.push_back(std::move(a));
 }
 
 sql::Expr Query::resolve_q(const Q& q, bool negated, bool in_or) {
@@ -219,6 +251,13 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
         for (auto p : parts) path += (path.empty() ? "" : "__") + std::string(p);
         return path;
     };
+    if (const Annotation* a = find_annotation(parts[0])) {
+        w.field = a->as_field.get();
+        w.column = a->expr;
+        w.next = 1;
+        aggregate_ref_ = aggregate_ref_ || a->aggregate;
+        return;
+    }
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const std::string_view name = parts[i];
         const bool ends = i + 1 == parts.size() || (stop_at_lookup && is_operator(parts[i + 1]));
@@ -481,8 +520,48 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
     switch (e.kind) {
         case ExpressionNode::Kind::Field: return resolve_column(e.name);
         case ExpressionNode::Kind::Literal: return sql::param(e.value);
-        case ExpressionNode::Kind::Binary:
-            return sql::binary(e.name, resolve(*e.args[0]), resolve(*e.args[1]));
+        case ExpressionNode::Kind::Binary: {
+            auto lhs = resolve(*e.args[0]);
+            auto out = std::const_pointer_cast<sql::Node>(sql::binary(e.name, lhs, resolve(*e.args[1])));
+            out->type = lhs->type;
+            return out;
+        }
+        case ExpressionNode::Kind::Aggregate: {
+            const std::string& path = e.args[0]->name;
+            sql::Expr arg;
+            ColumnType type = ColumnType::BigInt;
+            if (path == "*") {
+                arg = sql::star();
+            } else if (const Annotation* a = find_annotation(path)) {
+                arg = a->expr;
+                type = a->expr->type;
+            } else {
+                // Aggregates keep rows without related ones (Count of no entries is 0):
+                // their joins are LEFT OUTER.
+                Walk w;
+                w.promote = true;
+                auto parts = split_path(path);
+                walk(w, parts, false);
+                if (w.next != parts.size())
+                    throw FieldError(model_->name + ": cannot aggregate over '" + path + "'");
+                arg = w.column;
+                type = w.field->relation ? ColumnType::BigInt : w.field->type;
+            }
+            sql::Expr filter;
+            if (e.filter) filter = resolve_q(*e.filter, false, true);
+            ColumnType out = type;
+            if (e.name == "COUNT") out = ColumnType::BigInt;
+            else if (e.name == "AVG" || e.name == "STDDEV_POP" || e.name == "VAR_POP") out = ColumnType::Double;
+            else if (e.name == "SUM" && type == ColumnType::Integer) out = ColumnType::BigInt;
+            return sql::aggregate(e.name, arg, e.distinct, filter, out);
+        }
+        case ExpressionNode::Kind::Function: {
+            std::vector<sql::Expr> args;
+            for (const auto& a : e.args) args.push_back(resolve(*a));
+            auto out = std::const_pointer_cast<sql::Node>(sql::func(e.name, std::move(args)));
+            out->type = out->args.empty() ? ColumnType::Text : out->args[0]->type;
+            return out;
+        }
     }
     return nullptr;
 }
@@ -493,6 +572,7 @@ void Query::set_ordering(std::vector<std::string> fields) {
         std::string_view n = o;
         if (n == "?") continue;
         if (!n.empty() && n[0] == '-') n.remove_prefix(1);
+        if (find_annotation(n)) continue;
         if (n.find("__") == std::string_view::npos) (void)model_->field(n, o);
         else (void)check.resolve_column(n);
     }
@@ -516,6 +596,10 @@ std::vector<sql::OrderBy> Query::order_terms() const {
         bool desc = !o.empty() && o[0] == '-';
         std::string_view n = desc ? std::string_view(o).substr(1) : std::string_view(o);
         if (n.find("__") != std::string_view::npos) continue;  // added by base_select()
+        if (find_annotation(n)) {
+            out.push_back({sql::column("", std::string(n), sql::ColumnType::Text), desc != reversed_});
+            continue;
+        }
         const FieldMeta& f = model_->field(n, o);
         out.push_back({f.column_expr(model_->table), desc != reversed_});
     }
@@ -571,10 +655,15 @@ sql::Select Query::base_select() const {
     sql::Select s;
     s.from = model_->table;
     s.where = where_;
+    s.having = having_;
     s.distinct = distinct_;
     if (high_) s.limit = *high_ - low_;
     s.offset = low_;
     s.for_update = for_update_;
+    if (has_aggregates() && !explicit_ordering_) {  // Meta.ordering is not used with GROUP BY
+        for (const auto& j : joins_) s.joins.push_back(j.join);
+        return s;
+    }
     if (!related_order) {
         s.order_by = order_terms();
         for (const auto& j : joins_) s.joins.push_back(j.join);
@@ -599,15 +688,40 @@ sql::Select Query::base_select() const {
 
 sql::Select Query::select() const {
     sql::Select s = base_select();
-    if (loads_all_fields() && related_.empty() && !extra_column_) {
+    if (loads_all_fields() && related_.empty() && !extra_column_ && annotations_.empty()) {
         s.shared_columns = model_->all_columns;
         return s;
     }
     for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
     for (const Related& r : related_)
         for (const FieldMeta* f : r.model->columns) s.columns.push_back({f->column_expr(r.alias), {}});
+    for (const auto& a : annotations_) s.columns.push_back({a.expr, a.name});
     if (extra_column_) s.columns.push_back({extra_column_, {}});
+    add_grouping(s);
     return s;
+}
+
+namespace {
+bool is_aggregate(const sql::Expr& e) {
+    return e->kind == sql::Kind::Func &&
+           (e->name == "COUNT" || e->name == "SUM" || e->name == "AVG" || e->name == "MIN" ||
+            e->name == "MAX" || e->name == "STDDEV_POP" || e->name == "VAR_POP");
+}
+}  // namespace
+
+// With aggregates, rows are grouped by every selected column that is not one, as Django
+// does; values(...).annotate() groups by the values' fields and any ordering field.
+void Query::add_grouping(sql::Select& s) const {
+    if (!has_aggregates()) return;
+    for (const auto& c : s.columns)
+        if (!is_aggregate(c.expr)) s.group_by.push_back(c.expr);
+    if (grouped_)
+        for (const auto& o : s.order_by)
+            if (o.expr->kind == sql::Kind::Column && !o.expr->table.empty() &&
+                std::none_of(s.group_by.begin(), s.group_by.end(), [&](const sql::Expr& g) {
+                    return g->kind == sql::Kind::Column && g->table == o.expr->table && g->name == o.expr->name;
+                }))
+                s.group_by.push_back(o.expr);
 }
 
 sql::Select Query::select_values(const std::vector<std::string>& fields) const {
@@ -615,10 +729,43 @@ sql::Select Query::select_values(const std::vector<std::string>& fields) const {
     std::vector<sql::SelectItem> cols;
     if (fields.empty()) {
         for (const FieldMeta* f : model_->columns) cols.push_back({f->column_expr(model_->table), {}});
+        for (const auto& a : annotations_) cols.push_back({a.expr, a.name});
     } else {
-        for (const auto& n : fields) cols.push_back({q.resolve_column(n), {}});
+        for (const auto& n : fields) {
+            const Annotation* a = find_annotation(n);
+            cols.push_back({a ? a->expr : q.resolve_column(n), a ? n : std::string()});
+        }
     }
     sql::Select s = q.base_select();
+    s.columns = std::move(cols);
+    q.add_grouping(s);
+    return s;
+}
+
+sql::Select Query::select_aggregate(const std::vector<std::pair<std::string, const ExpressionNode*>>& aggs) {
+    sql::Select s;
+    const bool wrap = has_aggregates() || distinct_ || is_sliced();
+    if (wrap) {
+        // Aggregating over annotations (or a slice): over the annotated query as a subquery.
+        sql::Select inner = select();
+        inner.order_by.clear();
+        s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
+        for (const auto& [name, node] : aggs) {
+            const std::string& path = node->args[0]->name;
+            const Annotation* a = find_annotation(path);
+            const FieldMeta* f = a ? a->as_field.get() : (path == "*" ? nullptr : &model_->field(path, path));
+            sql::Expr arg = path == "*" ? sql::star() : sql::column("", f->column, f->type);
+            ColumnType t = f ? f->type : ColumnType::BigInt;
+            if (node->name == "COUNT") t = ColumnType::BigInt;
+            else if (node->name == "AVG" || node->name == "STDDEV_POP" || node->name == "VAR_POP") t = ColumnType::Double;
+            s.columns.push_back({sql::aggregate(node->name, arg, node->distinct, nullptr, t), name});
+        }
+        return s;
+    }
+    std::vector<sql::SelectItem> cols;
+    for (const auto& [name, node] : aggs) cols.push_back({resolve(*node), name});
+    s = base_select();
+    s.order_by.clear();
     s.columns = std::move(cols);
     return s;
 }
@@ -627,7 +774,7 @@ sql::Select Query::select_count() const {
     sql::Select s;
     s.from = model_->table;
     s.columns.push_back({sql::func("COUNT", {sql::star()}), "__count"});
-    if (distinct_ || is_sliced()) {
+    if (distinct_ || is_sliced() || has_aggregates()) {
         sql::Select inner = select();
         inner.order_by.clear();
         s.from_subquery = std::make_shared<sql::Select>(std::move(inner));

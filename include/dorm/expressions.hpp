@@ -10,12 +10,16 @@
 
 namespace dorm {
 
+class Q;
+
 struct ExpressionNode {
-    enum class Kind { Field, Literal, Binary };
+    enum class Kind { Field, Literal, Binary, Aggregate, Function };
     Kind kind;
-    std::string name;  ///< Field: the path; Binary: the operator
+    std::string name;  ///< Field: the path; Binary: the operator; Aggregate/Function: its name
     Value value;       ///< Literal
     std::vector<std::shared_ptr<const ExpressionNode>> args;
+    bool distinct = false;           ///< Aggregate: COUNT(DISTINCT ...)
+    std::shared_ptr<const Q> filter; ///< Aggregate: only rows matching it (FILTER (WHERE ...))
 };
 
 /// Any expression: a field reference, a value, or arithmetic over them.

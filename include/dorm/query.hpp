@@ -40,6 +40,19 @@ class Query {
     void add_select_related(const std::string& path);
     /// Rows whose `hop` relation points at `key` (the ManyToMany/reverse managers).
     void add_related_filter(const ReverseRelation& hop, const Value& key);
+    /// annotate(name, expression): a computed column on every row (aggregates group rows).
+    void add_annotation(const std::string& name, const ExpressionNode& e);
+    /// values("a", "b").annotate(...): one row per distinct (a, b).
+    void set_group_by(std::vector<std::string> fields) { group_values_ = std::move(fields); grouped_ = true; }
+    struct Annotation {
+        std::string name;
+        sql::Expr expr;
+        bool aggregate = false;
+        std::shared_ptr<FieldMeta> as_field;  ///< how filters and values() see it
+    };
+    [[nodiscard]] const std::vector<Annotation>& annotations() const { return annotations_; }
+    /// SELECT of aggregates over this query (aggregate()); wraps annotated/sliced queries.
+    [[nodiscard]] sql::Select select_aggregate(const std::vector<std::pair<std::string, const ExpressionNode*>>& aggs);
     /// prefetch_related("entries__authors"): paths loaded by one extra query per level.
     void add_prefetch(std::string path) { prefetch_.push_back(std::move(path)); }
     [[nodiscard]] const std::vector<std::string>& prefetch() const { return prefetch_; }
@@ -110,8 +123,16 @@ class Query {
                      bool outer, const std::string& key);
     std::vector<sql::OrderBy> order_terms() const;
     sql::Select base_select() const;
+    [[nodiscard]] const Annotation* find_annotation(std::string_view name) const;
+    [[nodiscard]] bool has_aggregates() const;
+    void add_grouping(sql::Select& s) const;
 
     std::vector<JoinState> joins_;
+    std::vector<Annotation> annotations_;
+    std::vector<std::string> group_values_;
+    bool grouped_ = false;
+    bool aggregate_ref_ = false;  ///< the filter being resolved names an aggregate annotation
+    sql::Expr having_;
     std::vector<std::string> prefetch_;
     sql::Expr extra_column_;
     std::vector<Related> related_;

@@ -88,6 +88,17 @@ Expr is_null(Expr e, bool negated) {
 Expr func(std::string name, std::vector<Expr> args) {
     return make(Kind::Func, std::move(name), std::move(args));
 }
+Expr aggregate(std::string name, Expr arg, bool distinct, Expr filter, ColumnType type) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Func;
+    n->name = std::move(name);
+    n->args = {std::move(arg)};
+    n->distinct = distinct;
+    n->filter = std::move(filter);
+    n->type = type;
+    return n;
+}
+
 Expr never() {
     static const Expr n = make(Kind::Never);
     return n;

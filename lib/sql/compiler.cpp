@@ -161,8 +161,16 @@ class Renderer {
             case Kind::Func:
                 out_ += e->name;
                 out_ += '(';
+                if (e->distinct) out_ += "DISTINCT ";
                 list(e->args);
                 out_ += ')';
+                if (e->filter) {
+                    if (d_.features().filter_clause) {
+                        out_ += " FILTER (WHERE ";
+                        expr(e->filter);
+                        out_ += ')';
+                    }
+                }
                 break;
             case Kind::Never:
                 out_ += "0 = 1";

@@ -46,6 +46,8 @@ struct Node {
     std::vector<Expr> args;
     std::shared_ptr<const Select> select;  ///< Subquery
     ColumnType type = ColumnType::Text;    ///< Column/Transform: what the dialect renders for
+    bool distinct = false;                 ///< Func (aggregates): NAME(DISTINCT ...)
+    Expr filter;                           ///< Func (aggregates): FILTER (WHERE ...)
 };
 
 // Builders: small and cheap, they only allocate the node.
@@ -61,6 +63,8 @@ Expr lookup(std::string name, Expr lhs, Expr rhs);
 Expr transform(std::string name, Expr lhs, ColumnType type);
 Expr is_null(Expr e, bool negated = false);
 Expr func(std::string name, std::vector<Expr> args);
+/// An aggregate: NAME([DISTINCT] arg) [FILTER (WHERE filter)].
+Expr aggregate(std::string name, Expr arg, bool distinct, Expr filter, ColumnType type);
 Expr never();
 Expr always();
 Expr subquery(std::shared_ptr<const Select> s);
