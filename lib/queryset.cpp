@@ -2,6 +2,8 @@
 // hydrates rows straight into members through FieldAccess.
 #include "dorm/queryset_core.hpp"
 
+#include <cmath>
+
 #include "backend.hpp"
 #include "writes.hpp"
 #include "dorm/error.hpp"
@@ -82,6 +84,12 @@ void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra) {
         if (!plain || !deferred.empty()) mark(*base, q.alias(), deferred);
         for (const FieldMeta* f : m.relations) f->access->attach(obj, true);
         if (related) hydrate_related(q, obj, row, n);
+        if (!q.annotations().empty()) {
+            int col = n;
+            for (const auto& r : q.related()) col += int(r.model->columns.size());
+            auto& values = base->state().annotations;
+            for (const auto& a : q.annotations()) values[a.name] = row.get_value(col++);
+        }
         if (extra) extra->push_back(row.get_int64(row.columns() - 1));
         last = obj;
         ++rows;
@@ -249,6 +257,51 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
     cur.reset();
     tx.commit();
     return total;
+}
+
+namespace {
+// A column as JSON by the type the SQL says it has: counts and sums of integers as
+// integers (PostgreSQL returns some as numeric), dates as ISO text.
+Json typed_json(const Row& row, int col, sql::ColumnType type) {
+    if (row.is_null(col)) return nullptr;
+    switch (type) {
+        case sql::ColumnType::Bool: return row.get_bool(col);
+        case sql::ColumnType::Integer:
+        case sql::ColumnType::BigInt: return std::int64_t(std::llround(row.get_double(col)));
+        case sql::ColumnType::Double: return row.get_double(col);
+        case sql::ColumnType::Date: return format_date(row.get_date(col));
+        case sql::ColumnType::DateTime: return format_datetime(row.get_datetime(col));
+        case sql::ColumnType::Json: {
+            auto t = row.get_text(col);
+            return Json::parse(t.begin(), t.end());
+        }
+        default: return std::string(row.get_text(col));
+    }
+}
+}  // namespace
+
+Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
+    Query copy = q;
+    std::vector<std::pair<std::string, const ExpressionNode*>> nodes;
+    for (const auto& a : aggs) nodes.emplace_back(a.name, a.aggregate.node().get());
+    sql::Select s = copy.select_aggregate(nodes);
+    Connection& c = connection(q.alias());
+    Json out = Json::object();
+    const bool none = q.matches_nothing();
+    std::optional<Cursor> cur;
+    if (!none) {
+        cur.emplace(c, sql::compile(s, c.dialect()));
+        if (!cur->next()) cur.reset();
+    }
+    for (std::size_t i = 0; i < aggs.size(); ++i) {
+        const bool count = aggs[i].aggregate.node()->name == "COUNT";
+        if (!cur) {
+            out[aggs[i].name] = count ? Json(0) : Json(nullptr);
+            continue;
+        }
+        out[aggs[i].name] = typed_json(cur->row(), int(i), s.columns[i].expr->type);
+    }
+    return out;
 }
 
 std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<std::string>& fields) {

@@ -1,6 +1,7 @@
 #pragma once
 // dorm: Django's ORM in C++20. The one header users include (API.md).
 
+#include "dorm/aggregates.hpp"    // IWYU pragma: export
 #include "dorm/database.hpp"      // IWYU pragma: export
 #include "dorm/error.hpp"         // IWYU pragma: export
 #include "dorm/expressions.hpp"   // IWYU pragma: export

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "dorm/aggregates.hpp"
 #include "dorm/error.hpp"
 #include "dorm/model.hpp"
 #include "dorm/q.hpp"
@@ -130,6 +131,23 @@ class QuerySet {
     }
     [[nodiscard]] Self using_db(std::string alias) const {
         return with([&](Query& q) { q.set_alias(std::move(alias)); });
+    }
+    /// A computed column on every row, read back with annotation<T>(name); aggregates
+    /// group the rows: annotate("n", Count("entries")).
+    [[nodiscard]] Self annotate(const std::string& name, const Expression& e) const {
+        return with([&](Query& q) { q.add_annotation(name, *e.node()); });
+    }
+    [[nodiscard]] Self annotate(const Aggregate& a) const { return annotate(a.default_name(), a); }
+    /// Aggregates over the rows as one JSON object, named "<field>__<aggregate>".
+    template <class... A>
+        requires(std::same_as<std::decay_t<A>, Aggregate> && ...)
+    [[nodiscard]] Json aggregate(const A&... aggs) const {
+        std::vector<NamedAggregate> named;
+        (named.emplace_back(checked_name(aggs), aggs), ...);
+        return detail::aggregate(query_, named);
+    }
+    [[nodiscard]] Json aggregate(std::initializer_list<NamedAggregate> aggs) const {
+        return detail::aggregate(query_, std::vector<NamedAggregate>(aggs));
     }
     /// Forward relations loaded in the same query (JOIN): select_related("blog__owner").
     template <class... S>
@@ -388,6 +406,11 @@ class QuerySet {
         auto v = order_by(order).slice(0, 1).to_vector();
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());
+    }
+    static std::string checked_name(const Aggregate& a) {
+        if (a.node()->filter)
+            throw FieldError(T::model_meta().name + ": an aggregate with a filter needs a name: aggregate({{\"name\", ...}})");
+        return a.default_name();
     }
     static void prefetch_into(const Query& q, std::vector<T>& v) {
         if (q.prefetch().empty() || v.empty()) return;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "dorm/aggregates.hpp"
+#include "dorm/json.hpp"
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
 #include "dorm/sql/compiler.hpp"
@@ -48,6 +50,8 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
                  std::size_t batch_size);
 std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
                          const std::vector<std::string>& fields);
+/// aggregate(): one JSON object, values typed by each aggregate (Count of nothing is 0).
+[[nodiscard]] Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs);
 /// Rows of named fields as Values (values_list).
 [[nodiscard]] std::vector<std::vector<Value>> fetch_values(const Query& q,
                                                            const std::vector<std::string>& fields);

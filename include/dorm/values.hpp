@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dorm/expressions.hpp"
 #include "dorm/json.hpp"
 #include "dorm/query.hpp"
 
@@ -26,6 +27,8 @@ class ValuesQuerySet {
     }
     [[nodiscard]] ValuesQuerySet slice(std::int64_t low, std::optional<std::int64_t> high = {}) const;
     [[nodiscard]] ValuesQuerySet distinct() const;
+    /// values("blog").annotate("n", Count("id")): one row per distinct values, as Django.
+    [[nodiscard]] ValuesQuerySet annotate(const std::string& name, const Expression& e) const;
 
     /// Runs the query: an array of objects keyed by field name.
     [[nodiscard]] Json to_json() const;
@@ -36,6 +39,7 @@ class ValuesQuerySet {
 
    private:
     ValuesQuerySet ordered(std::vector<std::string> fields) const;
+    [[nodiscard]] std::vector<const FieldMeta*> metas() const;
     Query q_;
     std::vector<std::string> fields_;
 };

@@ -1,0 +1,107 @@
+// annotate() and aggregate(): GROUP BY, HAVING, subqueries, Django's names and empty sets.
+#include <doctest/doctest.h>
+
+#include "support/db.hpp"
+#include "support/relations.hpp"
+
+using namespace dorm;
+using rel::Person;
+using rel::Post;
+using rel::Site;
+
+namespace {
+struct Data : testdb::Fresh {
+    Person ann, bob;
+    Site cooking, misc, empty;
+    Data() {
+        static const bool once = (rel::register_all(), dorm::create_tables(), true);
+        (void)once;
+        rel::Badge::objects().erase();
+        Post::objects().erase();
+        Site::objects().erase();
+        Person::objects().erase();
+        ann = Person::objects().create([](Person& p) { p.name = "Ann"; p.age = 40; });
+        bob = Person::objects().create([](Person& p) { p.name = "Bob"; p.age = 30; });
+        cooking = Site::objects().create([&](Site& s) { s.name = "Cooking"; s.owner = ann; });
+        misc = Site::objects().create([&](Site& s) { s.name = "Misc"; s.owner = bob; });
+        empty = Site::objects().create([&](Site& s) { s.name = "Empty"; s.owner = bob; });
+        int ratings[] = {5, 4, 1};
+        int i = 0;
+        for (int r : ratings)
+            Post::objects().create([&](Post& p) {
+                p.site = i < 2 ? cooking : misc;
+                p.headline = "p" + std::to_string(i++);
+                p.rating = r;
+            }).authors.add(ann, bob);
+    }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(Data, "annotate(Count) over a reverse relation: LEFT OUTER JOIN, GROUP BY, HAVING") {
+    auto sites = Site::objects().annotate("n", Count("posts")).order_by("-n", "name");
+    CaptureQueries q;
+    auto v = sites.to_vector();
+    REQUIRE(v.size() == 3);
+    CHECK(q.count() == 1);
+    CHECK(q.queries()[0].sql.find("LEFT OUTER JOIN \"rel_post\"") != std::string::npos);
+    CHECK(q.queries()[0].sql.find("GROUP BY") != std::string::npos);
+    CHECK(v[0].name == "Cooking");
+    CHECK(v[0].annotation<std::int64_t>("n") == 2);
+    CHECK(v[2].annotation<std::int64_t>("n") == 0);  // no posts: counted as 0
+    auto busy = Site::objects().annotate("n", Count("posts")).filter("n__gte", 2);
+    CHECK(busy.sql().text.find("HAVING COUNT(") != std::string::npos);
+    CHECK(busy.count() == 1);
+    CHECK(busy[0].name == "Cooking");
+    CHECK_THROWS_AS(v[0].annotation<std::int64_t>("nope"), FieldError);
+    CHECK_THROWS_AS((void)Site::objects().annotate("name", Count("posts")), FieldError);
+}
+
+TEST_CASE_FIXTURE(Data, "two to-many joins inflate counts; distinct counts do not") {
+    auto s = Site::objects().annotate("posts_n", Count("posts", {.distinct = true}))
+                 .annotate("authors_n", Count("posts__authors", {.distinct = true}))
+                 .get("name", "Cooking");
+    CHECK(s.annotation<std::int64_t>("posts_n") == 2);
+    CHECK(s.annotation<std::int64_t>("authors_n") == 2);
+}
+
+TEST_CASE_FIXTURE(Data, "aggregate(): default names, filters, empty sets") {
+    Json r = Post::objects().aggregate(Avg("rating"), Max("rating"), Count("id"), Sum("rating"));
+    CHECK(r["rating__avg"].get<double>() == doctest::Approx(10.0 / 3));
+    CHECK(r["rating__max"] == 5);
+    CHECK(r["id__count"] == 3);
+    CHECK(r["rating__sum"] == 10);
+    Json named = Post::objects().aggregate({{"good", Count("id", {.filter = Q("rating__gte", 4)})}});
+    CHECK(named["good"] == 2);
+    CHECK_THROWS_AS((void)Post::objects().aggregate(Count("id", {.filter = Q("rating", 1)})), FieldError);
+    Json none = Post::objects().filter("rating", 99).aggregate(Count("id"), Avg("rating"));
+    CHECK(none["id__count"] == 0);
+    CHECK(none["rating__avg"].is_null());
+    CaptureQueries q;
+    Json nothing = Post::objects().filter("id__in", {}).aggregate(Count("id"), Max("rating"));
+    CHECK(nothing["id__count"] == 0);
+    CHECK(nothing["rating__max"].is_null());
+    CHECK(q.count() == 0);
+    Json across = Post::objects().aggregate(Max("site__owner__age"));
+    CHECK(across["site__owner__age__max"] == 40);
+}
+
+TEST_CASE_FIXTURE(Data, "aggregate() over annotations wraps the query in a subquery") {
+    Json r = Site::objects().annotate("n", Count("posts")).aggregate(Avg("n"), Max("n"));
+    CHECK(r["n__avg"].get<double>() == doctest::Approx(1.0));
+    CHECK(r["n__max"] == 2);
+}
+
+TEST_CASE_FIXTURE(Data, "values().annotate() groups by the values' fields") {
+    Json rows = Post::objects().values("site__name").annotate("n", Count("id")).order_by("site__name");
+    CHECK(rows == Json::parse(R"([{"site__name": "Cooking", "n": 2}, {"site__name": "Misc", "n": 1}])"));
+    Json by_site = Post::objects().values("site").annotate("best", Max("rating")).filter("best__gte", 2).order_by("-best");
+    REQUIRE(by_site.size() == 1);
+    CHECK(by_site[0]["site"] == cooking.id);
+    CHECK(by_site[0]["best"] == 5);
+    auto grouped = Post::objects().values("site").annotate("n", Count("id"));
+    CHECK(grouped.query().annotations().size() == 1);
+    // Meta.ordering (headline) is not part of a GROUP BY query
+    auto text = sql::compile(grouped.query().select_values({"site", "n"}), sql::dialect_for("sqlite")).text;
+    CHECK(text.find("ORDER BY") == std::string::npos);
+    CHECK(text.find("GROUP BY \"rel_post\".\"site_id\"") != std::string::npos);
+}
