@@ -182,6 +182,21 @@ int main(int argc, char** argv) {
         emit(IMPL, "W6_update", t, n, "updated=" + std::to_string(n));
     }
 
+    {  // W7: values("blog").annotate(...): GROUP BY, rows as JSON
+        Timer t;
+        dorm::Json rows = BEntry::objects().values("blog")
+                              .annotate("n", dorm::Count("id"))
+                              .annotate("avg_rating", dorm::Avg("rating"))
+                              .order_by("blog");
+        std::vector<BlogStat> res;
+        res.reserve(rows.size());
+        for (const auto& r : rows)
+            res.push_back(BlogStat{r["blog"].get<std::int64_t>(), r["n"].get<std::int64_t>(),
+                                   r["avg_rating"].get<double>()});
+        t.stop();
+        emit(IMPL, "W7_aggregate", t, std::int64_t(res.size()), agg_check(res));
+    }
+
     {  // W8
         Timer t;
         std::vector<std::int64_t> ids;

@@ -295,6 +295,20 @@ TEST_CASE("API.md sections 2-6 with relations, as written") {
         CHECK(n == 2);
         CHECK(q.count() == 3);                               // 1 + 2 queries in all
     }
+    // §5 aggregates
+    {
+        using dorm::Q;
+        auto blogs = Blog::objects().annotate("n", dorm::Count("entries"))
+                                    .filter("n__gte", 1).order_by("-n");
+        CHECK(blogs[0].annotation<int64_t>("n") == 1);
+        dorm::Json r = Entry::objects().aggregate(dorm::Avg("rating"), dorm::Max("pub_date"));
+        CHECK(r == dorm::Json::parse(R"({"rating__avg": 4.0, "pub_date__max": "2026-05-01"})"));
+        dorm::Json named = Entry::objects().aggregate({{"good", dorm::Count("id", {.filter = Q("rating__gte", 4)})}});
+        CHECK(named["good"] == 1);
+        dorm::Json rows = Entry::objects().values("blog__name").annotate("n", dorm::Count("id")); // GROUP BY
+        CHECK(rows == dorm::Json::parse(R"([{"blog__name": "Cooking", "n": 1}])"));
+        CHECK(Blog::objects().annotate("n", dorm::Count("entries", {.distinct = true})).count() == 1);
+    }
     CHECK(Entry::objects().live().filter("rating__gte", 3).by(a).count() == 1);   // custom methods chain
     CHECK(Entry::live_entries().filter("rating__gte", 3).count() == 1);     // a Manager is a QuerySet:
     CHECK(Entry::live_entries().by(a).exists());                             // every method, custom ones too
