@@ -1,6 +1,7 @@
 #include "dorm/expressions.hpp"
 
 #include "dorm/aggregates.hpp"
+#include "dorm/functions.hpp"
 
 namespace dorm {
 
@@ -45,6 +46,38 @@ Aggregate::Aggregate(std::string function, std::string path, AggregateOptions op
     for (auto [sql_name, short_name] : short_names)
         if (function == sql_name) default_name_ = path + "__" + short_name;
     *static_cast<Expression*>(this) = Expression(std::move(n));
+}
+
+OrderExpression Expression::asc() const { return {node_, false}; }
+OrderExpression Expression::desc() const { return {node_, true}; }
+
+namespace detail {
+Expression function(std::string name, std::vector<Expression> args) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Function;
+    n->name = std::move(name);
+    for (auto& a : args) n->args.push_back(a.node());
+    return Expression(std::move(n));
+}
+}  // namespace detail
+
+Expression Cast(const Expression& e, const std::string& type) {
+    return detail::function("CAST:" + type, {e});
+}
+
+Expression Trunc(const std::string& field, const std::string& kind) {
+    return detail::function("TRUNC:" + kind, {F(field)});
+}
+
+Expression Case(std::initializer_list<When> whens, Expression otherwise) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Case;
+    for (const When& w : whens) {
+        n->conditions.push_back(std::make_shared<const Q>(w.condition));
+        n->args.push_back(w.then.node());
+    }
+    n->args.push_back(otherwise.node());
+    return Expression(std::move(n));
 }
 
 Expression operator+(const Expression& a, const Expression& b) { return binary("+", a, b); }

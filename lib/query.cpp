@@ -558,19 +558,82 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
         case ExpressionNode::Kind::Function: {
             std::vector<sql::Expr> args;
             for (const auto& a : e.args) args.push_back(resolve(*a));
-            auto out = std::const_pointer_cast<sql::Node>(sql::func(e.name, std::move(args)));
-            out->type = out->args.empty() ? ColumnType::Text : out->args[0]->type;
+            std::string name = checked_function(e.name);
+            ColumnType type = args.empty() ? ColumnType::DateTime : args[0]->type;
+            if (name == "UPPER" || name == "LOWER" || name == "TRIM" || name == "SUBSTR" || name == "CONCAT")
+                type = ColumnType::Text;
+            else if (name == "LENGTH") type = ColumnType::BigInt;
+            else if (name.rfind("CAST:", 0) == 0) type = cast_type(name.substr(5));
+            auto out = std::const_pointer_cast<sql::Node>(sql::func(std::move(name), std::move(args)));
+            out->type = type;
             return out;
+        }
+        case ExpressionNode::Kind::Case: {
+            std::vector<sql::Expr> parts;
+            for (std::size_t i = 0; i < e.conditions.size(); ++i) {
+                parts.push_back(resolve_q(*e.conditions[i], false, true));
+                parts.push_back(resolve(*e.args[i]));
+            }
+            parts.push_back(resolve(*e.args.back()));
+            ColumnType type = parts.size() > 1 ? parts[1]->type : parts.back()->type;
+            if (parts.size() > 1 && parts[1]->kind == sql::Kind::Param) {
+                const Value& v = parts[1]->value;
+                type = v.is<std::string>() ? ColumnType::Text : v.is<double>() ? ColumnType::Double
+                       : v.is<bool>() ? ColumnType::Bool : ColumnType::BigInt;
+            }
+            return sql::case_(std::move(parts), type);
         }
     }
     return nullptr;
+}
+
+// Names that reach SQL text are checked here, never quoted blindly: Func names must be
+// identifiers, Cast types and Trunc kinds come from fixed lists (Django's CVEs of 2021-22
+// were such strings).
+std::string Query::checked_function(const std::string& name) {
+    static const std::vector<std::string> builtin = {"COALESCE", "CONCAT", "GREATEST", "LEAST", "UPPER", "LOWER",
+                                                     "LENGTH", "TRIM", "ABS", "ROUND", "SUBSTR", "NOW"};
+    if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) return name;
+    if (name.rfind("FUNC:", 0) == 0) {
+        std::string f = name.substr(5);
+        bool ok = !f.empty() && !std::isdigit(static_cast<unsigned char>(f[0]));
+        for (char c : f) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+        if (!ok) throw FieldError("Func('" + f + "'): not a valid SQL function name (letters, digits, _)");
+        return f;
+    }
+    if (name.rfind("CAST:", 0) == 0) {
+        (void)cast_type(name.substr(5));
+        return name;
+    }
+    if (name.rfind("TRUNC:", 0) == 0) {
+        static const std::vector<std::string> kinds = {"year", "quarter", "month", "week", "day"};
+        if (std::find(kinds.begin(), kinds.end(), name.substr(6)) == kinds.end())
+            throw FieldError("Trunc kind '" + name.substr(6) + "' is not one of year, quarter, month, week, day");
+        return name;
+    }
+    throw FieldError("unknown function '" + name + "'");
+}
+
+sql::ColumnType Query::cast_type(const std::string& type) {
+    static const std::vector<std::pair<std::string, ColumnType>> types = {
+        {"integer", ColumnType::Integer}, {"bigint", ColumnType::BigInt}, {"real", ColumnType::Double},
+        {"double", ColumnType::Double},   {"text", ColumnType::Text},     {"date", ColumnType::Date},
+        {"datetime", ColumnType::DateTime}, {"boolean", ColumnType::Bool}};
+    for (const auto& [n, t] : types)
+        if (n == type) return t;
+    throw FieldError("Cast type '" + type + "' is not one of integer, bigint, real, double, text, date, datetime, boolean");
+}
+
+std::string Query::add_order_expression(const ExpressionNode& e, bool descending) {
+    order_exprs_.push_back({resolve(e), descending});
+    return std::string(kOrderExprMark) + std::to_string(order_exprs_.size() - 1);
 }
 
 void Query::set_ordering(std::vector<std::string> fields) {
     Query check = *this;  // names are checked now, joins are made when the SQL is built
     for (const auto& o : fields) {
         std::string_view n = o;
-        if (n == "?") continue;
+        if (n == "?" || is_order_expression(o)) continue;
         if (!n.empty() && n[0] == '-') n.remove_prefix(1);
         if (find_annotation(n)) continue;
         if (n.find("__") == std::string_view::npos) (void)model_->field(n, o);
@@ -591,6 +654,11 @@ std::vector<sql::OrderBy> Query::order_terms() const {
     for (const auto& o : names) {
         if (o == "?") {
             out.push_back({sql::func("RANDOM", {}), false});
+            continue;
+        }
+        if (is_order_expression(o)) {
+            auto e = order_exprs_.at(std::stoul(o.substr(kOrderExprMark.size())));
+            out.push_back({e.expr, e.descending != reversed_});
             continue;
         }
         bool desc = !o.empty() && o[0] == '-';
@@ -673,6 +741,15 @@ sql::Select Query::base_select() const {
     for (const auto& o : names) {
         if (o == "?") {
             s.order_by.push_back({sql::func("RANDOM", {}), false});
+            continue;
+        }
+        if (is_order_expression(o)) {
+            auto e = order_exprs_.at(std::stoul(o.substr(kOrderExprMark.size())));
+            s.order_by.push_back({e.expr, e.descending != reversed_});
+            continue;
+        }
+        if (find_annotation(desc_free(o))) {
+            s.order_by.push_back({sql::column("", desc_free(o), sql::ColumnType::Text), (o[0] == '-') != reversed_});
             continue;
         }
         bool desc = !o.empty() && o[0] == '-';

@@ -6,6 +6,7 @@
 #include "dorm/error.hpp"         // IWYU pragma: export
 #include "dorm/expressions.hpp"   // IWYU pragma: export
 #include "dorm/field.hpp"         // IWYU pragma: export
+#include "dorm/functions.hpp"     // IWYU pragma: export
 #include "dorm/json.hpp"          // IWYU pragma: export
 #include "dorm/manager.hpp"       // IWYU pragma: export
 #include "dorm/model.hpp"         // IWYU pragma: export

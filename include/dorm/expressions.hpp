@@ -13,14 +13,17 @@ namespace dorm {
 class Q;
 
 struct ExpressionNode {
-    enum class Kind { Field, Literal, Binary, Aggregate, Function };
+    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case };
     Kind kind;
     std::string name;  ///< Field: the path; Binary: the operator; Aggregate/Function: its name
     Value value;       ///< Literal
     std::vector<std::shared_ptr<const ExpressionNode>> args;
     bool distinct = false;           ///< Aggregate: COUNT(DISTINCT ...)
     std::shared_ptr<const Q> filter; ///< Aggregate: only rows matching it (FILTER (WHERE ...))
+    std::vector<std::shared_ptr<const Q>> conditions;  ///< Case: one per When, args[i] its result
 };
+
+struct OrderExpression;
 
 /// Any expression: a field reference, a value, or arithmetic over them.
 class Expression {
@@ -31,9 +34,18 @@ class Expression {
     Expression(const T& v) : Expression(Value(v)) {}
     explicit Expression(std::shared_ptr<const ExpressionNode> n) : node_(std::move(n)) {}
     [[nodiscard]] const std::shared_ptr<const ExpressionNode>& node() const { return node_; }
+    /// For order_by(): ascending / descending by this expression.
+    [[nodiscard]] OrderExpression asc() const;
+    [[nodiscard]] OrderExpression desc() const;
 
    private:
     std::shared_ptr<const ExpressionNode> node_;
+};
+
+/// An expression with a direction, for order_by(Length(F("name")).desc()).
+struct OrderExpression {
+    std::shared_ptr<const ExpressionNode> node;
+    bool descending = false;
 };
 
 /// A reference to a field of the row: F("n_comments") + 1.

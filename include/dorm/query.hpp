@@ -26,6 +26,8 @@ class Query {
     void add_filter(std::string_view path, const Operand& v, bool negate);
     /// Replaces the ordering ("-field", "field", "?" for random, "pk").
     void set_ordering(std::vector<std::string> fields);
+    /// An expression to order by: returns the token set_ordering() takes in its place.
+    std::string add_order_expression(const ExpressionNode& e, bool descending);
     void clear_ordering() { ordering_.clear(); explicit_ordering_ = true; }
     void reverse() { reversed_ = !reversed_; }
     void set_distinct() { distinct_ = true; }
@@ -124,6 +126,11 @@ class Query {
     std::vector<sql::OrderBy> order_terms() const;
     sql::Select base_select() const;
     [[nodiscard]] const Annotation* find_annotation(std::string_view name) const;
+    static std::string checked_function(const std::string& name);
+    static sql::ColumnType cast_type(const std::string& type);
+    static constexpr std::string_view kOrderExprMark = "\x01expr:";
+    static bool is_order_expression(const std::string& o) { return o.rfind(kOrderExprMark, 0) == 0; }
+    static std::string desc_free(const std::string& o) { return !o.empty() && o[0] == '-' ? o.substr(1) : o; }
     [[nodiscard]] bool has_aggregates() const;
     void add_grouping(sql::Select& s) const;
 
@@ -133,6 +140,7 @@ class Query {
     bool grouped_ = false;
     bool aggregate_ref_ = false;  ///< the filter being resolved names an aggregate annotation
     sql::Expr having_;
+    std::vector<sql::OrderBy> order_exprs_;
     std::vector<std::string> prefetch_;
     sql::Expr extra_column_;
     std::vector<Related> related_;

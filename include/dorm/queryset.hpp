@@ -112,11 +112,17 @@ class QuerySet {
         return with([&](Query& x) { x.add_filter(all_of(lookups), true); }, true);
     }
     /// order_by("-pub_date", "headline"); order_by() clears the ordering.
+    /// order_by("-pub_date", "headline"), order_by(Length(F("name")).desc()); order_by()
+    /// clears the ordering.
     template <class... S>
-        requires(std::constructible_from<std::string, S> && ...)
+        requires((std::constructible_from<std::string, S> ||
+                  std::same_as<std::decay_t<S>, OrderExpression> ||
+                  std::derived_from<std::decay_t<S>, Expression>) && ...)
     [[nodiscard]] Self order_by(S&&... fields) const {
-        std::vector<std::string> v{std::string(std::forward<S>(fields))...};
-        return with([&](Query& q) { v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v)); }, true);
+        return with([&](Query& q) {
+            std::vector<std::string> v{order_token(q, std::forward<S>(fields))...};
+            v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v));
+        }, true);
     }
     Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
     Self distinct() const { return with([](Query& q) { q.set_distinct(); }, true); }
@@ -406,6 +412,12 @@ class QuerySet {
         auto v = order_by(order).slice(0, 1).to_vector();
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());
+    }
+    template <class S>
+    static std::string order_token(Query& q, S&& s) {
+        if constexpr (std::same_as<std::decay_t<S>, OrderExpression>) return q.add_order_expression(*s.node, s.descending);
+        else if constexpr (std::derived_from<std::decay_t<S>, Expression>) return q.add_order_expression(*s.node(), false);
+        else return std::string(std::forward<S>(s));
     }
     static std::string checked_name(const Aggregate& a) {
         if (a.node()->filter)

@@ -107,6 +107,14 @@ Expr always() {
     static const Expr n = make(Kind::Always);
     return n;
 }
+Expr case_(std::vector<Expr> args, ColumnType type) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Case;
+    n->args = std::move(args);
+    n->type = type;
+    return n;
+}
+
 Expr subquery(std::shared_ptr<const Select> s) {
     auto n = std::make_shared<Node>();
     n->kind = Kind::Subquery;

@@ -158,7 +158,29 @@ class Renderer {
                 expr(e->args[0]);
                 out_ += e->name.empty() ? " IS NULL" : " IS NOT NULL";
                 break;
-            case Kind::Func:
+            case Kind::Case:
+                out_ += "CASE";
+                for (std::size_t i = 0; i + 1 < e->args.size(); i += 2) {
+                    out_ += " WHEN ";
+                    expr(e->args[i]);
+                    out_ += " THEN ";
+                    expr(e->args[i + 1]);
+                }
+                out_ += " ELSE ";
+                expr(e->args.back());
+                out_ += " END";
+                break;
+            case Kind::Func: {
+                if (!e->filter && !e->distinct) {
+                    std::vector<std::string> args;
+                    for (const auto& a : e->args) args.push_back(sub(a));
+                    if (d_.function(out_, e->name, args, e->type)) break;
+                    out_ += e->name;
+                    out_ += '(';
+                    for (std::size_t i = 0; i < args.size(); ++i) out_ += (i ? ", " : "") + args[i];
+                    out_ += ')';
+                    break;
+                }
                 out_ += e->name;
                 out_ += '(';
                 if (e->distinct) out_ += "DISTINCT ";
@@ -172,6 +194,7 @@ class Renderer {
                     }
                 }
                 break;
+            }
             case Kind::Never:
                 out_ += "0 = 1";
                 break;

@@ -36,6 +36,7 @@ enum class Kind {
     Never,      ///< matches no row: the query need not run
     Always,     ///< matches every row
     Subquery,   ///< (SELECT ...)
+    Case,       ///< CASE WHEN args[0] THEN args[1] ... ELSE args.back() END
 };
 
 struct Node {
@@ -68,6 +69,7 @@ Expr aggregate(std::string name, Expr arg, bool distinct, Expr filter, ColumnTyp
 Expr never();
 Expr always();
 Expr subquery(std::shared_ptr<const Select> s);
+Expr case_(std::vector<Expr> when_then_else, ColumnType type);
 
 [[nodiscard]] inline bool is_never(const Expr& e) { return e && e->kind == Kind::Never; }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dorm/sql/ast.hpp"
 
@@ -60,6 +61,11 @@ class Dialect {
     /// Appends LIMIT/OFFSET (numbers the query builder computed, never user text).
     virtual void limit_offset(std::string& out, std::optional<std::int64_t> limit,
                               std::int64_t offset) const;
+
+    /// Renders a function whose spelling differs by vendor (GREATEST, CONCAT, NOW,
+    /// CAST:<type>, TRUNC:<kind>, ...); false: the generic NAME(args) applies.
+    virtual bool function(std::string& out, std::string_view name, const std::vector<std::string>& args,
+                          ColumnType type) const = 0;
 
     /// The column's definition in CREATE TABLE (without the name).
     [[nodiscard]] virtual std::string column_definition(const ColumnDef& c) const = 0;

@@ -60,6 +60,33 @@ class PostgresqlDialect final : public Dialect {
         else throw FieldError("unsupported transform '" + std::string(name) + "' on PostgreSQL");
     }
 
+    bool function(std::string& out, std::string_view name, const std::vector<std::string>& a,
+                  ColumnType type) const override {
+        if (name == "CONCAT") {  // parameters have no type of their own: cast to text
+            out += "CONCAT(";
+            for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", (" : "(") + a[i] + ")::text";
+            out += ')';
+        } else if (name == "NOW") {
+            out += "STATEMENT_TIMESTAMP()";
+        } else if (name == "ROUND") {
+            out += "ROUND((" + a[0] + ")::numeric, " + a[1] + ")";
+        } else if (name == "UPPER" || name == "LOWER" || name == "LENGTH" || name == "TRIM") {
+            out += std::string(name) + "((" + a[0] + ")::text)";
+        } else if (name.rfind("CAST:", 0) == 0) {
+            auto t = name.substr(5);
+            const char* pt = t == "text" ? "text" : t == "date" ? "date" : t == "datetime" ? "timestamp with time zone"
+                           : t == "boolean" ? "boolean" : t == "bigint" ? "bigint"
+                           : (t == "real" || t == "double") ? "double precision" : "integer";
+            out += "(" + a[0] + ")::" + pt;
+        } else if (name.rfind("TRUNC:", 0) == 0) {
+            out += "DATE_TRUNC('" + std::string(name.substr(6)) + "', " + a[0] + ")";
+            if (type == ColumnType::Date) out += "::date";
+        } else {
+            return false;
+        }
+        return true;
+    }
+
     std::string column_definition(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {

@@ -99,6 +99,45 @@ class SqliteDialect final : public Dialect {
         else throw FieldError("unsupported transform '" + std::string(name) + "' on SQLite");
     }
 
+    bool function(std::string& out, std::string_view name, const std::vector<std::string>& a,
+                  ColumnType type) const override {
+        auto join = [&](const char* sep, const char* wrap_l, const char* wrap_r) {
+            for (std::size_t i = 0; i < a.size(); ++i) out += (i ? sep : "") + std::string(wrap_l) + a[i] + wrap_r;
+        };
+        if (name == "GREATEST" || name == "LEAST") {
+            out += name == "GREATEST" ? "MAX(" : "MIN(";
+            join(", ", "", "");
+            out += ')';
+        } else if (name == "CONCAT") {  // Django's ConcatPair: NULL parts count as ''
+            out += '(';
+            join(" || ", "COALESCE(", ", '')");
+            out += ')';
+        } else if (name == "NOW") {
+            out += "CURRENT_TIMESTAMP";
+        } else if (name.rfind("CAST:", 0) == 0) {
+            auto t = name.substr(5);
+            if (t == "date") out += "date(" + a[0] + ")";
+            else if (t == "datetime") out += "datetime(" + a[0] + ")";
+            else {
+                const char* st = t == "text" ? "TEXT" : (t == "real" || t == "double") ? "REAL" : "INTEGER";
+                out += "CAST(" + a[0] + " AS " + st + ")";
+            }
+        } else if (name.rfind("TRUNC:", 0) == 0) {
+            auto kind = name.substr(6);
+            const std::string fn = type == ColumnType::DateTime ? "datetime(" : "date(";
+            if (kind == "year") out += fn + a[0] + ", 'start of year')";
+            else if (kind == "month") out += fn + a[0] + ", 'start of month')";
+            else if (kind == "day") out += fn + a[0] + ", 'start of day')";
+            else if (kind == "week") out += fn + a[0] + ", 'weekday 0', '-6 days', 'start of day')";
+            else
+                out += fn + a[0] + ", 'start of year', '+' || ((CAST(strftime('%m', " + a[0] +
+                       ") AS INTEGER) - 1) / 3 * 3) || ' months')";
+        } else {
+            return false;
+        }
+        return true;
+    }
+
     std::string column_definition(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {

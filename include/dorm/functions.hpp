@@ -1,0 +1,57 @@
+#pragma once
+// Database functions and conditional expressions (API.md §5): Case/When, Coalesce, Upper,
+// Lower, Length, Concat, Substr, Trim, Abs, Round, Greatest, Least, Cast, Now, Trunc, Func.
+// Each is a node; the dialect renders the vendor's spelling.
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "dorm/expressions.hpp"
+#include "dorm/q.hpp"
+
+namespace dorm {
+
+namespace detail {
+Expression function(std::string name, std::vector<Expression> args);
+}
+
+/// Calls any other database function; arguments are bound as parameters. The name must be
+/// a plain identifier (letters, digits, underscore).
+template <class... A>
+Expression Func(std::string name, const A&... args) {
+    return detail::function("FUNC:" + name, {Expression(args)...});
+}
+template <class... A>
+Expression Coalesce(const A&... args) { return detail::function("COALESCE", {Expression(args)...}); }
+template <class... A>
+Expression Concat(const A&... args) { return detail::function("CONCAT", {Expression(args)...}); }
+template <class... A>
+Expression Greatest(const A&... args) { return detail::function("GREATEST", {Expression(args)...}); }
+template <class... A>
+Expression Least(const A&... args) { return detail::function("LEAST", {Expression(args)...}); }
+inline Expression Upper(const Expression& e) { return detail::function("UPPER", {e}); }
+inline Expression Lower(const Expression& e) { return detail::function("LOWER", {e}); }
+inline Expression Length(const Expression& e) { return detail::function("LENGTH", {e}); }
+inline Expression Trim(const Expression& e) { return detail::function("TRIM", {e}); }
+inline Expression Abs(const Expression& e) { return detail::function("ABS", {e}); }
+inline Expression Round(const Expression& e, int digits = 0) { return detail::function("ROUND", {e, Expression(digits)}); }
+inline Expression Substr(const Expression& e, int pos, int length) {
+    return detail::function("SUBSTR", {e, Expression(pos), Expression(length)});
+}
+inline Expression Now() { return detail::function("NOW", {}); }
+/// Cast(x, "text"): types from a fixed list (integer, bigint, real, text, date, datetime, boolean).
+Expression Cast(const Expression& e, const std::string& type);
+/// Trunc("pub_date", "month"): kinds year, quarter, month, week, day (a field path).
+Expression Trunc(const std::string& field, const std::string& kind);
+
+/// One branch of Case: the value when the condition holds.
+struct When {
+    When(Q condition, Expression then) : condition(std::move(condition)), then(std::move(then)) {}
+    Q condition;
+    Expression then;
+};
+/// CASE WHEN ... THEN ... ELSE otherwise END.
+Expression Case(std::initializer_list<When> whens, Expression otherwise = Expression(Value()));
+
+}  // namespace dorm
