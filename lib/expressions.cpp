@@ -48,6 +48,23 @@ Aggregate::Aggregate(std::string function, std::string path, AggregateOptions op
     *static_cast<Expression*>(this) = Expression(std::move(n));
 }
 
+OuterRef::OuterRef(std::string path) : Expression(std::shared_ptr<const ExpressionNode>()) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::OuterRef;
+    n->name = std::move(path);
+    *static_cast<Expression*>(this) = Expression(std::move(n));
+}
+
+namespace detail {
+Expression subquery(std::shared_ptr<const Query> q, std::vector<std::string> fields, bool exists) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = exists ? ExpressionNode::Kind::Exists : ExpressionNode::Kind::Subquery;
+    n->query = std::move(q);
+    n->fields = std::move(fields);
+    return Expression(std::move(n));
+}
+}  // namespace detail
+
 OrderExpression Expression::asc() const { return {node_, false}; }
 OrderExpression Expression::desc() const { return {node_, true}; }
 

@@ -153,6 +153,15 @@ void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
     target = target ? sql::and_({target, std::move(e)}) : std::move(e);
 }
 
+void Query::add_filter(const Expression& condition, bool negate) {
+    ++filter_call_;
+    aggregate_ref_ = false;
+    sql::Expr e = resolve(*condition.node());
+    if (negate) e = sql::not_(std::move(e));
+    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
 const Query::Annotation* Query::find_annotation(std::string_view name) const {
     for (const auto& a : annotations_)
         if (a.name == name) return &a;
@@ -565,6 +574,22 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
             else if (name == "LENGTH") type = ColumnType::BigInt;
             else if (name.rfind("CAST:", 0) == 0) type = cast_type(name.substr(5));
             auto out = std::const_pointer_cast<sql::Node>(sql::func(std::move(name), std::move(args)));
+            out->type = type;
+            return out;
+        }
+        case ExpressionNode::Kind::OuterRef: return sql::outer_ref(e.name);
+        case ExpressionNode::Kind::Subquery:
+        case ExpressionNode::Kind::Exists: {
+            Query inner = *e.query;
+            sql::Select s = e.kind == ExpressionNode::Kind::Exists
+                                ? inner.select_exists()
+                                : inner.select_values(e.fields);
+            // The inner query's OuterRef("x") is this query's column x.
+            sql::replace_outer(s, [&](const std::string& path) { return resolve_column(path); });
+            if (e.kind == ExpressionNode::Kind::Exists)
+                return sql::exists(std::make_shared<sql::Select>(std::move(s)));
+            ColumnType type = s.columns.empty() ? ColumnType::Text : s.columns[0].expr->type;
+            auto out = std::const_pointer_cast<sql::Node>(sql::subquery(std::make_shared<sql::Select>(std::move(s))));
             out->type = type;
             return out;
         }

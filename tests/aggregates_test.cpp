@@ -105,3 +105,19 @@ TEST_CASE_FIXTURE(Data, "values().annotate() groups by the values' fields") {
     CHECK(text.find("ORDER BY") == std::string::npos);
     CHECK(text.find("GROUP BY \"rel_post\".\"site_id\"") != std::string::npos);
 }
+
+TEST_CASE_FIXTURE(Data, "Subquery, OuterRef and Exists: correlated subqueries in annotate and filter") {
+    auto newest = Post::objects().filter("site", OuterRef("id")).order_by("-rating");
+    auto sites = Site::objects().annotate("top", Subquery(newest.values("headline").slice(0, 1))).order_by("name").to_vector();
+    REQUIRE(sites.size() == 3);
+    CHECK(sites[0].name == "Cooking");
+    CHECK(sites[0].annotation<std::string>("top") == "p0");
+    CHECK(sites[1].annotation<Value>("top").is_null());  // Empty has no posts
+    CHECK(sites[2].annotation<std::string>("top") == "p2");
+    auto with_five = Site::objects().filter(Exists(Post::objects().filter("site", OuterRef("id")).filter("rating", 5)));
+    CHECK(with_five.count() == 1);
+    CHECK(with_five.get().name == "Cooking");
+    CHECK(Site::objects().exclude(Exists(Post::objects().filter("site", OuterRef("id")))).get().name == "Empty");
+    CHECK(Post::objects().filter("site__in", Site::objects().filter("name__startswith", "C")).count() == 2);
+    CHECK_THROWS_AS((void)Site::objects().filter("id", OuterRef("id")).count(), FieldError);
+}

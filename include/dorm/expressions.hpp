@@ -11,9 +11,10 @@
 namespace dorm {
 
 class Q;
+class Query;
 
 struct ExpressionNode {
-    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case };
+    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case, OuterRef, Subquery, Exists };
     Kind kind;
     std::string name;  ///< Field: the path; Binary: the operator; Aggregate/Function: its name
     Value value;       ///< Literal
@@ -21,6 +22,8 @@ struct ExpressionNode {
     bool distinct = false;           ///< Aggregate: COUNT(DISTINCT ...)
     std::shared_ptr<const Q> filter; ///< Aggregate: only rows matching it (FILTER (WHERE ...))
     std::vector<std::shared_ptr<const Q>> conditions;  ///< Case: one per When, args[i] its result
+    std::shared_ptr<const Query> query;              ///< Subquery/Exists
+    std::vector<std::string> fields;                 ///< Subquery: its values() fields
 };
 
 struct OrderExpression;
@@ -46,6 +49,11 @@ class Expression {
 struct OrderExpression {
     std::shared_ptr<const ExpressionNode> node;
     bool descending = false;
+};
+
+/// In a subquery: a field of the outer query's row, OuterRef("id").
+struct OuterRef : Expression {
+    explicit OuterRef(std::string path);
 };
 
 /// A reference to a field of the row: F("n_comments") + 1.

@@ -9,6 +9,7 @@
 
 #include "dorm/expressions.hpp"
 #include "dorm/q.hpp"
+#include "dorm/query.hpp"
 
 namespace dorm {
 
@@ -44,6 +45,25 @@ inline Expression Now() { return detail::function("NOW", {}); }
 Expression Cast(const Expression& e, const std::string& type);
 /// Trunc("pub_date", "month"): kinds year, quarter, month, week, day (a field path).
 Expression Trunc(const std::string& field, const std::string& kind);
+
+namespace detail {
+Expression subquery(std::shared_ptr<const Query> q, std::vector<std::string> fields, bool exists);
+}
+/// A correlated subquery's single value: Subquery(qs.values("headline").slice(0, 1)).
+template <class QS>
+    requires requires(const QS& qs) { qs.query(); }
+Expression Subquery(const QS& qs) {
+    if constexpr (requires { qs.fields(); })
+        return detail::subquery(std::make_shared<const Query>(qs.query()), qs.fields(), false);
+    else
+        return detail::subquery(std::make_shared<const Query>(qs.query()), {"pk"}, false);
+}
+/// Whether a (correlated) queryset has any row: filter(Exists(...)).
+template <class QS>
+    requires requires(const QS& qs) { qs.query(); }
+Expression Exists(const QS& qs) {
+    return detail::subquery(std::make_shared<const Query>(qs.query()), {}, true);
+}
 
 /// One branch of Case: the value when the condition holds.
 struct When {

@@ -24,6 +24,8 @@ class Query {
     // ---- building ----------------------------------------------------------------------
     void add_filter(const Q& q, bool negate);
     void add_filter(std::string_view path, const Operand& v, bool negate);
+    /// A boolean expression as the condition: filter(Exists(...)).
+    void add_filter(const Expression& condition, bool negate);
     /// Replaces the ordering ("-field", "field", "?" for random, "pk").
     void set_ordering(std::vector<std::string> fields);
     /// An expression to order by: returns the token set_ordering() takes in its place.

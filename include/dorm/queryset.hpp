@@ -99,6 +99,13 @@ class QuerySet {
     [[nodiscard]] Self filter(const Q& q) const {
         return with([&](Query& x) { x.add_filter(q, false); }, true);
     }
+    /// A boolean expression: filter(Exists(Entry::objects().filter("blog", OuterRef("id")))).
+    [[nodiscard]] Self filter(const Expression& condition) const {
+        return with([&](Query& x) { x.add_filter(condition, false); }, true);
+    }
+    [[nodiscard]] Self exclude(const Expression& condition) const {
+        return with([&](Query& x) { x.add_filter(condition, true); }, true);
+    }
     [[nodiscard]] Self filter(std::initializer_list<Q> lookups) const {
         return with([&](Query& x) { x.add_filter(all_of(lookups), false); }, true);
     }

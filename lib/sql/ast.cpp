@@ -115,6 +115,60 @@ Expr case_(std::vector<Expr> args, ColumnType type) {
     return n;
 }
 
+Expr outer_ref(std::string path) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::OuterRef;
+    n->name = std::move(path);
+    return n;
+}
+
+Expr exists(std::shared_ptr<const Select> s) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Exists;
+    n->select = std::move(s);
+    n->type = ColumnType::Bool;
+    return n;
+}
+
+Expr replace_outer(const Expr& e, const std::function<Expr(const std::string&)>& resolve) {
+    if (!e) return e;
+    if (e->kind == Kind::OuterRef) return resolve(e->name);
+    bool changed = false;
+    std::vector<Expr> args;
+    args.reserve(e->args.size());
+    for (const auto& a : e->args) {
+        args.push_back(replace_outer(a, resolve));
+        changed = changed || args.back() != a;
+    }
+    Expr filter = replace_outer(e->filter, resolve);
+    std::shared_ptr<const Select> sel = e->select;
+    if (sel) {
+        auto copy = std::make_shared<Select>(*sel);
+        replace_outer(*copy, resolve);
+        sel = copy;
+        changed = true;
+    }
+    if (!changed && filter == e->filter) return e;
+    auto n = std::make_shared<Node>(*e);
+    n->args = std::move(args);
+    n->filter = std::move(filter);
+    n->select = std::move(sel);
+    return n;
+}
+
+void replace_outer(Select& s, const std::function<Expr(const std::string&)>& resolve) {
+    s.where = replace_outer(s.where, resolve);
+    s.having = replace_outer(s.having, resolve);
+    for (auto& c : s.columns) c.expr = replace_outer(c.expr, resolve);
+    if (s.shared_columns) {
+        auto cols = *s.shared_columns;
+        s.shared_columns.reset();
+        s.columns = std::move(cols);
+    }
+    for (auto& j : s.joins) j.on = replace_outer(j.on, resolve);
+    for (auto& o : s.order_by) o.expr = replace_outer(o.expr, resolve);
+}
+
 Expr subquery(std::shared_ptr<const Select> s) {
     auto n = std::make_shared<Node>();
     n->kind = Kind::Subquery;

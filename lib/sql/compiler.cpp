@@ -158,6 +158,13 @@ class Renderer {
                 expr(e->args[0]);
                 out_ += e->name.empty() ? " IS NULL" : " IS NOT NULL";
                 break;
+            case Kind::OuterRef:
+                throw FieldError("OuterRef('" + e->name + "') is only valid inside a Subquery or Exists");
+            case Kind::Exists:
+                out_ += "EXISTS(";
+                select(*e->select);
+                out_ += ')';
+                break;
             case Kind::Case:
                 out_ += "CASE";
                 for (std::size_t i = 0; i + 1 < e->args.size(); i += 2) {

@@ -3,6 +3,7 @@
 // types; the query builder (query.hpp) produces it and the compiler renders it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ enum class Kind {
     Always,     ///< matches every row
     Subquery,   ///< (SELECT ...)
     Case,       ///< CASE WHEN args[0] THEN args[1] ... ELSE args.back() END
+    OuterRef,   ///< a column of the enclosing query, replaced when the subquery is embedded
+    Exists,     ///< EXISTS(SELECT ...)
 };
 
 struct Node {
@@ -70,6 +73,11 @@ Expr never();
 Expr always();
 Expr subquery(std::shared_ptr<const Select> s);
 Expr case_(std::vector<Expr> when_then_else, ColumnType type);
+Expr outer_ref(std::string path);
+Expr exists(std::shared_ptr<const Select> s);
+/// The tree with every OuterRef replaced by resolve(path) (shared where unchanged).
+Expr replace_outer(const Expr& e, const std::function<Expr(const std::string&)>& resolve);
+void replace_outer(Select& s, const std::function<Expr(const std::string&)>& resolve);
 
 [[nodiscard]] inline bool is_never(const Expr& e) { return e && e->kind == Kind::Never; }
 
