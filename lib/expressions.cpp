@@ -86,6 +86,15 @@ Expression Trunc(const std::string& field, const std::string& kind) {
     return detail::function("TRUNC:" + kind, {F(field)});
 }
 
+Expression Window(const Expression& fn, WindowOptions options) {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Window;
+    n->args.push_back(fn.node());
+    n->fields = std::move(options.partition_by);
+    n->order = std::move(options.order_by);
+    return Expression(std::move(n));
+}
+
 Expression Case(std::initializer_list<When> whens, Expression otherwise) {
     auto n = std::make_shared<ExpressionNode>();
     n->kind = ExpressionNode::Kind::Case;

@@ -138,18 +138,20 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
 void Query::add_filter(const Q& q, bool negate) {
     ++filter_call_;
     aggregate_ref_ = false;
+    window_ref_ = false;
     sql::Expr e = resolve_q(q, negate, false);
     if (negate) e = sql::not_(std::move(e));
-    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
     target = target ? sql::and_({target, std::move(e)}) : std::move(e);
 }
 
 void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
     ++filter_call_;
     aggregate_ref_ = false;
+    window_ref_ = false;
     sql::Expr e = resolve_lookup(path, v, negate, false);
     if (negate) e = sql::not_(std::move(e));
-    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
     target = target ? sql::and_({target, std::move(e)}) : std::move(e);
 }
 
@@ -182,6 +184,7 @@ void Query::add_annotation(const std::string& name, const ExpressionNode& e) {
     a.name = name;
     a.expr = resolve(e);
     a.aggregate = e.kind == ExpressionNode::Kind::Aggregate;
+    a.window = e.kind == ExpressionNode::Kind::Window;
     a.as_field = std::make_shared<FieldMeta>();
     a.as_field->name = a.as_field->column = name;
     a.as_field->type = a.expr->type;
@@ -262,9 +265,12 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
     };
     if (const Annotation* a = find_annotation(parts[0])) {
         w.field = a->as_field.get();
-        w.column = a->expr;
+        // A window value can be filtered only from outside: the query is wrapped and the
+        // condition names the wrapped column.
+        w.column = a->window ? sql::column("subquery", a->name, a->expr->type) : a->expr;
         w.next = 1;
         aggregate_ref_ = aggregate_ref_ || a->aggregate;
+        window_ref_ = window_ref_ || a->window;
         return;
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -571,13 +577,27 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
             ColumnType type = args.empty() ? ColumnType::DateTime : args[0]->type;
             if (name == "UPPER" || name == "LOWER" || name == "TRIM" || name == "SUBSTR" || name == "CONCAT")
                 type = ColumnType::Text;
-            else if (name == "LENGTH") type = ColumnType::BigInt;
+            else if (name == "LENGTH" || name == "ROW_NUMBER" || name == "RANK" || name == "DENSE_RANK" || name == "NTILE")
+                type = ColumnType::BigInt;
+            else if (name == "PERCENT_RANK" || name == "CUME_DIST") type = ColumnType::Double;
             else if (name.rfind("CAST:", 0) == 0) type = cast_type(name.substr(5));
             auto out = std::const_pointer_cast<sql::Node>(sql::func(std::move(name), std::move(args)));
             out->type = type;
             return out;
         }
         case ExpressionNode::Kind::OuterRef: return sql::outer_ref(e.name);
+        case ExpressionNode::Kind::Window: {
+            auto n = std::make_shared<sql::Node>();
+            n->kind = sql::Kind::Window;
+            n->args.push_back(resolve(*e.args[0]));
+            for (const auto& p : e.fields) n->args.push_back(resolve_column(p));
+            for (const auto& o : e.order) {
+                bool desc = !o.empty() && o[0] == '-';
+                n->window_order.emplace_back(resolve_column(desc ? o.substr(1) : o), desc);
+            }
+            n->type = n->args[0]->type;
+            return n;
+        }
         case ExpressionNode::Kind::Subquery:
         case ExpressionNode::Kind::Exists: {
             Query inner = *e.query;
@@ -616,8 +636,10 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
 // identifiers, Cast types and Trunc kinds come from fixed lists (Django's CVEs of 2021-22
 // were such strings).
 std::string Query::checked_function(const std::string& name) {
-    static const std::vector<std::string> builtin = {"COALESCE", "CONCAT", "GREATEST", "LEAST", "UPPER", "LOWER",
-                                                     "LENGTH", "TRIM", "ABS", "ROUND", "SUBSTR", "NOW"};
+    static const std::vector<std::string> builtin = {
+        "COALESCE", "CONCAT", "GREATEST", "LEAST", "UPPER", "LOWER", "LENGTH", "TRIM", "ABS", "ROUND",
+        "SUBSTR", "NOW", "ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
+        "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
     if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) return name;
     if (name.rfind("FUNC:", 0) == 0) {
         std::string f = name.substr(5);
@@ -800,7 +822,24 @@ sql::Select Query::select() const {
     for (const auto& a : annotations_) s.columns.push_back({a.expr, a.name});
     if (extra_column_) s.columns.push_back({extra_column_, {}});
     add_grouping(s);
-    return s;
+    if (!window_where_) return s;
+    // Filtering on a window annotation: SELECT * FROM (the query) "subquery" WHERE ...,
+    // with the ordering and the limits moved outside.
+    sql::Select outer;
+    outer.columns = {{sql::star(), {}}};
+    outer.where = window_where_;
+    outer.limit = s.limit;
+    outer.offset = s.offset;
+    for (const auto& o : s.order_by) {
+        sql::Expr e = o.expr;
+        if (e->kind == sql::Kind::Column && !e->table.empty()) e = sql::column("subquery", e->name, e->type);
+        outer.order_by.push_back({e, o.descending});
+    }
+    s.order_by.clear();
+    s.limit.reset();
+    s.offset = 0;
+    outer.from_subquery = std::make_shared<sql::Select>(std::move(s));
+    return outer;
 }
 
 namespace {
@@ -876,7 +915,7 @@ sql::Select Query::select_count() const {
     sql::Select s;
     s.from = model_->table;
     s.columns.push_back({sql::func("COUNT", {sql::star()}), "__count"});
-    if (distinct_ || is_sliced() || has_aggregates()) {
+    if (distinct_ || is_sliced() || has_aggregates() || window_where_) {
         sql::Select inner = select();
         inner.order_by.clear();
         s.from_subquery = std::make_shared<sql::Select>(std::move(inner));

@@ -121,3 +121,30 @@ TEST_CASE_FIXTURE(Data, "Subquery, OuterRef and Exists: correlated subqueries in
     CHECK(Post::objects().filter("site__in", Site::objects().filter("name__startswith", "C")).count() == 2);
     CHECK_THROWS_AS((void)Site::objects().filter("id", OuterRef("id")).count(), FieldError);
 }
+
+TEST_CASE_FIXTURE(Data, "window functions; filtering on one wraps the query (Django 3.2 refuses)") {
+    auto best = Post::objects()
+                    .annotate("rank", Window(Rank(), {.partition_by = {"site"}, .order_by = {"-rating"}}))
+                    .filter("rank", 1)
+                    .order_by("headline");
+    CaptureQueries q;
+    auto v = best.to_vector();
+    REQUIRE(v.size() == 2);  // the best post per site
+    CHECK(q.count() == 1);
+    CHECK(q.queries()[0].sql.find("RANK() OVER (PARTITION BY") != std::string::npos);
+    CHECK(v[0].headline == "p0");
+    CHECK(v[1].headline == "p2");
+    CHECK(best.count() == 2);
+    auto running = Post::objects()
+                       .annotate("running", Window(Sum("rating"), {.partition_by = {"site"}, .order_by = {"rating"}}))
+                       .annotate("row", Window(RowNumber(), {.order_by = {"-rating"}}))
+                       .annotate("prev", Window(Lag(F("rating")), {.order_by = {"rating"}}))
+                       .order_by("rating").to_vector();
+    REQUIRE(running.size() == 3);
+    CHECK(running[0].annotation<std::int64_t>("running") == 1);  // Misc: 1
+    CHECK(running[1].annotation<std::int64_t>("running") == 4);  // Cooking: 4
+    CHECK(running[2].annotation<std::int64_t>("running") == 9);  // Cooking: 4 + 5
+    CHECK(running[2].annotation<std::int64_t>("row") == 1);
+    CHECK(running[0].annotation<Value>("prev").is_null());
+    CHECK(running[1].annotation<std::int64_t>("prev") == 1);
+}

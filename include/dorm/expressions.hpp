@@ -14,7 +14,7 @@ class Q;
 class Query;
 
 struct ExpressionNode {
-    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case, OuterRef, Subquery, Exists };
+    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case, OuterRef, Subquery, Exists, Window };
     Kind kind;
     std::string name;  ///< Field: the path; Binary: the operator; Aggregate/Function: its name
     Value value;       ///< Literal
@@ -23,7 +23,8 @@ struct ExpressionNode {
     std::shared_ptr<const Q> filter; ///< Aggregate: only rows matching it (FILTER (WHERE ...))
     std::vector<std::shared_ptr<const Q>> conditions;  ///< Case: one per When, args[i] its result
     std::shared_ptr<const Query> query;              ///< Subquery/Exists
-    std::vector<std::string> fields;                 ///< Subquery: its values() fields
+    std::vector<std::string> fields;                 ///< Subquery: values() fields; Window: PARTITION BY
+    std::vector<std::string> order;                  ///< Window: ORDER BY ("-rating")
 };
 
 struct OrderExpression;

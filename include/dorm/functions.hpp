@@ -65,6 +65,31 @@ Expression Exists(const QS& qs) {
     return detail::subquery(std::make_shared<const Query>(qs.query()), {}, true);
 }
 
+/// Window functions, for Window(...): ranks and distributions over a partition.
+inline Expression RowNumber() { return detail::function("ROW_NUMBER", {}); }
+inline Expression Rank() { return detail::function("RANK", {}); }
+inline Expression DenseRank() { return detail::function("DENSE_RANK", {}); }
+inline Expression PercentRank() { return detail::function("PERCENT_RANK", {}); }
+inline Expression CumeDist() { return detail::function("CUME_DIST", {}); }
+inline Expression NTile(int n) { return detail::function("NTILE", {Expression(n)}); }
+inline Expression Lag(const Expression& e, int offset = 1, const Expression& otherwise = Expression(Value())) {
+    return detail::function("LAG", {e, Expression(offset), otherwise});
+}
+inline Expression Lead(const Expression& e, int offset = 1, const Expression& otherwise = Expression(Value())) {
+    return detail::function("LEAD", {e, Expression(offset), otherwise});
+}
+inline Expression FirstValue(const Expression& e) { return detail::function("FIRST_VALUE", {e}); }
+inline Expression LastValue(const Expression& e) { return detail::function("LAST_VALUE", {e}); }
+inline Expression NthValue(const Expression& e, int n) { return detail::function("NTH_VALUE", {e, Expression(n)}); }
+
+struct WindowOptions {
+    std::vector<std::string> partition_by;  ///< field paths
+    std::vector<std::string> order_by;      ///< field paths, "-" for descending
+};
+/// fn OVER (PARTITION BY ... ORDER BY ...); any aggregate works as fn too. Filtering on a
+/// window annotation wraps the query (Django 3.2 refuses it).
+Expression Window(const Expression& fn, WindowOptions options = {});
+
 /// One branch of Case: the value when the condition holds.
 struct When {
     When(Q condition, Expression then) : condition(std::move(condition)), then(std::move(then)) {}

@@ -52,6 +52,7 @@ class Query {
         std::string name;
         sql::Expr expr;
         bool aggregate = false;
+        bool window = false;
         std::shared_ptr<FieldMeta> as_field;  ///< how filters and values() see it
     };
     [[nodiscard]] const std::vector<Annotation>& annotations() const { return annotations_; }
@@ -142,6 +143,8 @@ class Query {
     bool grouped_ = false;
     bool aggregate_ref_ = false;  ///< the filter being resolved names an aggregate annotation
     sql::Expr having_;
+    sql::Expr window_where_;      ///< conditions on window annotations (the query is wrapped)
+    bool window_ref_ = false;
     std::vector<sql::OrderBy> order_exprs_;
     std::vector<std::string> prefetch_;
     sql::Expr extra_column_;

@@ -158,6 +158,26 @@ class Renderer {
                 expr(e->args[0]);
                 out_ += e->name.empty() ? " IS NULL" : " IS NOT NULL";
                 break;
+            case Kind::Window:
+                expr(e->args[0]);
+                out_ += " OVER (";
+                if (e->args.size() > 1) {
+                    out_ += "PARTITION BY ";
+                    for (std::size_t i = 1; i < e->args.size(); ++i) {
+                        if (i > 1) out_ += ", ";
+                        expr(e->args[i]);
+                    }
+                }
+                if (!e->window_order.empty()) {
+                    out_ += e->args.size() > 1 ? " ORDER BY " : "ORDER BY ";
+                    for (std::size_t i = 0; i < e->window_order.size(); ++i) {
+                        if (i) out_ += ", ";
+                        expr(e->window_order[i].first);
+                        out_ += e->window_order[i].second ? " DESC" : " ASC";
+                    }
+                }
+                out_ += ')';
+                break;
             case Kind::OuterRef:
                 throw FieldError("OuterRef('" + e->name + "') is only valid inside a Subquery or Exists");
             case Kind::Exists:

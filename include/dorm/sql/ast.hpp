@@ -40,6 +40,7 @@ enum class Kind {
     Case,       ///< CASE WHEN args[0] THEN args[1] ... ELSE args.back() END
     OuterRef,   ///< a column of the enclosing query, replaced when the subquery is embedded
     Exists,     ///< EXISTS(SELECT ...)
+    Window,     ///< args[0] OVER (PARTITION BY args[1..] ORDER BY window_order)
 };
 
 struct Node {
@@ -52,6 +53,7 @@ struct Node {
     ColumnType type = ColumnType::Text;    ///< Column/Transform: what the dialect renders for
     bool distinct = false;                 ///< Func (aggregates): NAME(DISTINCT ...)
     Expr filter;                           ///< Func (aggregates): FILTER (WHERE ...)
+    std::vector<std::pair<Expr, bool>> window_order;  ///< Window: ORDER BY terms (desc)
 };
 
 // Builders: small and cheap, they only allocate the node.
