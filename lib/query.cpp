@@ -164,6 +164,12 @@ void Query::add_filter(const Expression& condition, bool negate) {
     target = target ? sql::and_({target, std::move(e)}) : std::move(e);
 }
 
+void Query::add_combination(std::string op, const Query& other) {
+    if (&other.model() != model_)
+        throw FieldError(op + " needs querysets of one model (" + model_->name + " and " + other.model().name + ")");
+    combined_.emplace_back(std::move(op), std::make_shared<const Query>(other));
+}
+
 const Query::Annotation* Query::find_annotation(std::string_view name) const {
     for (const auto& a : annotations_)
         if (a.name == name) return &a;
@@ -812,7 +818,8 @@ sql::Select Query::base_select() const {
 
 sql::Select Query::select() const {
     sql::Select s = base_select();
-    if (loads_all_fields() && related_.empty() && !extra_column_ && annotations_.empty()) {
+    if (loads_all_fields() && related_.empty() && !extra_column_ && annotations_.empty() &&
+        combined_.empty() && !window_where_) {
         s.shared_columns = model_->all_columns;
         return s;
     }
@@ -822,6 +829,32 @@ sql::Select Query::select() const {
     for (const auto& a : annotations_) s.columns.push_back({a.expr, a.name});
     if (extra_column_) s.columns.push_back({extra_column_, {}});
     add_grouping(s);
+    if (!combined_.empty()) {
+        // The members run without ordering or limits; those apply to the combination, by
+        // output column name.
+        auto tail_order = std::move(s.order_by);
+        auto limit = s.limit;
+        auto offset = s.offset;
+        s.order_by.clear();
+        s.limit.reset();
+        s.offset = 0;
+        for (const auto& [op, other] : combined_) {
+            Query q = *other;
+            q.ordering_.clear();
+            q.explicit_ordering_ = true;
+            q.low_ = 0;
+            q.high_.reset();
+            s.compound.emplace_back(op, std::make_shared<sql::Select>(q.select()));
+        }
+        for (auto& o : tail_order) {
+            sql::Expr e = o.expr;
+            if (e->kind == sql::Kind::Column) e = sql::column("", e->name, e->type);
+            s.order_by.push_back({e, o.descending});
+        }
+        s.limit = limit;
+        s.offset = offset;
+        return s;
+    }
     if (!window_where_) return s;
     // Filtering on a window annotation: SELECT * FROM (the query) "subquery" WHERE ...,
     // with the ordering and the limits moved outside.
@@ -915,7 +948,7 @@ sql::Select Query::select_count() const {
     sql::Select s;
     s.from = model_->table;
     s.columns.push_back({sql::func("COUNT", {sql::star()}), "__count"});
-    if (distinct_ || is_sliced() || has_aggregates() || window_where_) {
+    if (distinct_ || is_sliced() || has_aggregates() || window_where_ || !combined_.empty()) {
         sql::Select inner = select();
         inner.order_by.clear();
         s.from_subquery = std::make_shared<sql::Select>(std::move(inner));

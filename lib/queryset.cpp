@@ -304,6 +304,46 @@ Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
     return out;
 }
 
+void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& text,
+               const std::vector<Value>& params, RowSink& sink) {
+    Connection& c = connection(alias);
+    // %s -> the dialect's placeholder; %% -> %
+    Sql s;
+    s.params = params;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 1 < text.size() && text[i + 1] == 's') {
+            c.dialect().placeholder(s.text, n++);
+            ++i;
+        } else if (text[i] == '%' && i + 1 < text.size() && text[i + 1] == '%') {
+            s.text += '%';
+            ++i;
+        } else {
+            s.text += text[i];
+        }
+    }
+    if (n != params.size())
+        throw FieldError(m.name + ".raw(): " + std::to_string(n) + " %s placeholders but " +
+                         std::to_string(params.size()) + " values");
+    Cursor cur(c, std::move(s));
+    std::vector<const FieldMeta*> fields;
+    bool mapped = false;
+    while (cur.next()) {
+        if (!mapped) {  // columns by name: unknown ones are left out, as Django keeps them aside
+            for (int i = 0; i < cur.row().columns(); ++i) fields.push_back(m.find(cur.row().column_name(i)));
+            if (std::none_of(fields.begin(), fields.end(), [&](const FieldMeta* f) { return f && f->primary_key; }))
+                throw FieldError(m.name + ".raw(): the query must select the primary key (" + m.pk_field().column + ")");
+            mapped = true;
+        }
+        ModelBase* base = nullptr;
+        void* obj = sink.emplace(base);
+        for (std::size_t i = 0; i < fields.size(); ++i)
+            if (fields[i] && fields[i]->has_column()) fields[i]->access->read(obj, cur.row(), int(i));
+        for (const FieldMeta* f : m.relations) f->access->attach(obj, true);
+        if (alias != "default") base->set_alias(alias);
+    }
+}
+
 std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<std::string>& fields) {
     Connection& c = connection(q.alias());
     Cursor cur(c, sql::compile(q.select_values(fields), c.dialect()));

@@ -316,3 +316,31 @@ TEST_CASE_FIXTURE(testdb::Fresh, "bulk_create batches rows where the database re
     for (std::size_t i = 1; i < v.size(); ++i) CHECK(v[i].id == v[i - 1].id + 1);
     CHECK(Counter::objects().get("id", v[1234].id).value == 1234);
 }
+
+TEST_CASE_FIXTURE(testdb::Fresh, "union_, intersection, difference: combined querysets order, slice and count") {
+    make("five", 5, ymd(2026, 1, 1), 0);
+    make("four", 4, ymd(2026, 1, 2), 7);
+    make("one", 1, ymd(2026, 1, 3), 0);
+    auto both = Article::objects().filter("rating", 5).union_(Article::objects().filter("n_comments", 0));
+    CHECK(both.count() == 2);  // "five" once: UNION drops duplicates
+    CHECK(Article::objects().filter("rating", 5).union_(Article::objects().filter("n_comments", 0), {.all = true}).count() == 3);
+    CHECK(headlines(both.order_by("headline")) == Names{"five", "one"});
+    CHECK(both.order_by("-rating").slice(0, 1).to_vector()[0].headline == "five");
+    CHECK(headlines(Article::objects().filter("rating__gte", 4).intersection(Article::objects().filter("n_comments", 0))) == Names{"five"});
+    CHECK(headlines(Article::objects().filter("rating__gte", 4).difference(Article::objects().filter("n_comments", 0))) == Names{"four"});
+    CHECK_THROWS_AS((void)both.filter("rating", 1), NotSupportedError);
+}
+
+TEST_CASE_FIXTURE(testdb::Fresh, "raw() returns model instances with %s parameters bound") {
+    make("a", 2);
+    make("b", 4);
+    auto v = Article::objects().raw("SELECT * FROM article WHERE rating > %s ORDER BY headline", {3});
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].headline == "b");
+    CHECK(v[0].rating == 4);
+    auto some = Article::objects().raw("SELECT id, headline FROM article WHERE headline LIKE %s", {"%"});
+    CHECK(some.size() == 2);
+    CHECK(some[0].rating == 0);  // not selected: default
+    CHECK_THROWS_AS((void)Article::objects().raw("SELECT headline FROM article"), FieldError);
+    CHECK_THROWS_AS((void)Article::objects().raw("SELECT * FROM article WHERE id = %s"), FieldError);
+}

@@ -58,6 +58,9 @@ class Query {
     [[nodiscard]] const std::vector<Annotation>& annotations() const { return annotations_; }
     /// SELECT of aggregates over this query (aggregate()); wraps annotated/sliced queries.
     [[nodiscard]] sql::Select select_aggregate(const std::vector<std::pair<std::string, const ExpressionNode*>>& aggs);
+    /// union_/intersection/difference: "UNION", "UNION ALL", "INTERSECT", "EXCEPT".
+    void add_combination(std::string op, const Query& other);
+    [[nodiscard]] bool is_combined() const { return !combined_.empty(); }
     /// prefetch_related("entries__authors"): paths loaded by one extra query per level.
     void add_prefetch(std::string path) { prefetch_.push_back(std::move(path)); }
     [[nodiscard]] const std::vector<std::string>& prefetch() const { return prefetch_; }
@@ -147,6 +150,7 @@ class Query {
     bool window_ref_ = false;
     std::vector<sql::OrderBy> order_exprs_;
     std::vector<std::string> prefetch_;
+    std::vector<std::pair<std::string, std::shared_ptr<const Query>>> combined_;
     sql::Expr extra_column_;
     std::vector<Related> related_;
     int filter_call_ = 0;

@@ -94,29 +94,29 @@ class QuerySet {
 
     // ---- builders: each returns a new QuerySet and runs nothing ------------------------
     [[nodiscard]] Self filter(std::string_view path, Operand v) const {
-        return with([&](Query& q) { q.add_filter(path, v, false); }, true);
+        return with([&](Query& q) { q.add_filter(path, v, false); }, 2);
     }
     [[nodiscard]] Self filter(const Q& q) const {
-        return with([&](Query& x) { x.add_filter(q, false); }, true);
+        return with([&](Query& x) { x.add_filter(q, false); }, 2);
     }
     /// A boolean expression: filter(Exists(Entry::objects().filter("blog", OuterRef("id")))).
     [[nodiscard]] Self filter(const Expression& condition) const {
-        return with([&](Query& x) { x.add_filter(condition, false); }, true);
+        return with([&](Query& x) { x.add_filter(condition, false); }, 2);
     }
     [[nodiscard]] Self exclude(const Expression& condition) const {
-        return with([&](Query& x) { x.add_filter(condition, true); }, true);
+        return with([&](Query& x) { x.add_filter(condition, true); }, 2);
     }
     [[nodiscard]] Self filter(std::initializer_list<Q> lookups) const {
-        return with([&](Query& x) { x.add_filter(all_of(lookups), false); }, true);
+        return with([&](Query& x) { x.add_filter(all_of(lookups), false); }, 2);
     }
     [[nodiscard]] Self exclude(std::string_view path, Operand v) const {
-        return with([&](Query& q) { q.add_filter(path, v, true); }, true);
+        return with([&](Query& q) { q.add_filter(path, v, true); }, 2);
     }
     [[nodiscard]] Self exclude(const Q& q) const {
-        return with([&](Query& x) { x.add_filter(q, true); }, true);
+        return with([&](Query& x) { x.add_filter(q, true); }, 2);
     }
     [[nodiscard]] Self exclude(std::initializer_list<Q> lookups) const {
-        return with([&](Query& x) { x.add_filter(all_of(lookups), true); }, true);
+        return with([&](Query& x) { x.add_filter(all_of(lookups), true); }, 2);
     }
     /// order_by("-pub_date", "headline"); order_by() clears the ordering.
     /// order_by("-pub_date", "headline"), order_by(Length(F("name")).desc()); order_by()
@@ -161,6 +161,27 @@ class QuerySet {
     }
     [[nodiscard]] Json aggregate(std::initializer_list<NamedAggregate> aggs) const {
         return detail::aggregate(query_, std::vector<NamedAggregate>(aggs));
+    }
+    struct CombineOptions {
+        bool all = false;  ///< keep duplicates (UNION ALL)
+    };
+    /// Rows of either queryset (UNION; {.all = true}: UNION ALL). The result takes order_by,
+    /// slice, count, values; not filter.
+    [[nodiscard]] Self union_(const QuerySet& other, CombineOptions o = {}) const {
+        return combine(o.all ? "UNION ALL" : "UNION", other);
+    }
+    [[nodiscard]] Self intersection(const QuerySet& other, CombineOptions o = {}) const {
+        return combine(o.all ? "INTERSECT ALL" : "INTERSECT", other);
+    }
+    [[nodiscard]] Self difference(const QuerySet& other, CombineOptions o = {}) const {
+        return combine(o.all ? "EXCEPT ALL" : "EXCEPT", other);
+    }
+    /// Model instances from hand-written SQL; `%s` placeholders take the values, bound.
+    [[nodiscard]] std::vector<T> raw(const std::string& sql, std::vector<Value> params = {}) const {
+        std::vector<T> out;
+        detail::VectorSink<T> sink(out);
+        detail::fetch_raw(T::model_meta(), query_.alias(), sql, params, sink);
+        return out;
     }
     /// Forward relations loaded in the same query (JOIN): select_related("blog__owner").
     template <class... S>
@@ -395,8 +416,12 @@ class QuerySet {
 
    private:
     // A copy of this queryset (its most derived queryset type) without the cache, changed by fn.
+    // needs_unsliced: 1 refuses sliced querysets (order_by & co), 2 also combined ones (filter).
     template <class Fn>
-    Self with(Fn&& fn, bool needs_unsliced = false) const {
+    Self with(Fn&& fn, int needs_unsliced = 0) const {
+        if (needs_unsliced == 2 && query_.is_combined())
+            throw NotSupportedError("Calling filter() or exclude() after union_()/intersection()/difference() is not supported (" +
+                                    T::model_meta().name + ")");
         if (needs_unsliced && query_.is_sliced())
             throw NotSupportedError("Cannot filter or reorder a query once a slice has been taken (" +
                                     T::model_meta().name + ")");
@@ -419,6 +444,9 @@ class QuerySet {
         auto v = order_by(order).slice(0, 1).to_vector();
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());
+    }
+    Self combine(const char* op, const QuerySet& other) const {
+        return with([&](Query& q) { q.add_combination(op, other.query_); });
     }
     template <class S>
     static std::string order_token(Query& q, S&& s) {

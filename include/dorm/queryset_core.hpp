@@ -52,6 +52,9 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
                          const std::vector<std::string>& fields);
 /// aggregate(): one JSON object, values typed by each aggregate (Count of nothing is 0).
 [[nodiscard]] Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs);
+/// raw(): hand-written SQL with %s placeholders, columns matched to fields by name.
+void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& sql,
+               const std::vector<Value>& params, RowSink& sink);
 /// Rows of named fields as Values (values_list).
 [[nodiscard]] std::vector<std::vector<Value>> fetch_values(const Query& q,
                                                            const std::vector<std::string>& fields);

@@ -15,6 +15,7 @@ class Row {
    public:
     virtual ~Row() = default;
     [[nodiscard]] virtual int columns() const = 0;
+    [[nodiscard]] virtual std::string_view column_name(int col) const = 0;
     [[nodiscard]] virtual bool is_null(int col) const = 0;
     [[nodiscard]] virtual std::int64_t get_int64(int col) const = 0;
     [[nodiscard]] virtual double get_double(int col) const = 0;

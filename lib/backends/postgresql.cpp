@@ -101,6 +101,7 @@ class PgStatement final : public Statement {
 
     // Row
     int columns() const override { return res_ ? PQnfields(res_) : 0; }
+    std::string_view column_name(int c) const override { return res_ ? PQfname(res_, c) : ""; }
     bool is_null(int c) const override { return PQgetisnull(res_, row_, c); }
     std::int64_t get_int64(int c) const override { return get_int64_at(row_, c); }
     double get_double(int c) const override { return std::strtod(PQgetvalue(res_, row_, c), nullptr); }

@@ -44,6 +44,10 @@ class SqliteStatement final : public Statement {
 
     // Row
     int columns() const override { return sqlite3_column_count(st_); }
+    std::string_view column_name(int c) const override {
+        const char* n = sqlite3_column_name(st_, c);
+        return n ? n : "";
+    }
     bool is_null(int c) const override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
     std::int64_t get_int64(int c) const override { return sqlite3_column_int64(st_, c); }
     double get_double(int c) const override { return sqlite3_column_double(st_, c); }

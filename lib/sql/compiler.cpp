@@ -47,6 +47,12 @@ class Renderer {
             out_ += " HAVING ";
             expr(s.having);
         }
+        for (const auto& [op, member] : s.compound) {
+            out_ += ' ';
+            out_ += op;
+            out_ += ' ';
+            select(*member);
+        }
         if (!s.order_by.empty()) {
             out_ += " ORDER BY ";
             for (std::size_t i = 0; i < s.order_by.size(); ++i) {

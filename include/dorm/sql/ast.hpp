@@ -116,6 +116,8 @@ struct Select {
     std::optional<std::int64_t> limit;
     std::int64_t offset = 0;
     bool for_update = false;
+    /// UNION [ALL] / INTERSECT / EXCEPT members, before ORDER BY and LIMIT.
+    std::vector<std::pair<std::string, std::shared_ptr<const Select>>> compound;
 };
 
 struct Insert {
