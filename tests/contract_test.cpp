@@ -321,3 +321,52 @@ TEST_CASE("API.md sections 2-6 with relations, as written") {
     dorm::disconnect();
     dorm::disconnect("api");
 }
+
+TEST_CASE("API.md §5 expressions, as written") {
+    using api::Author, api::Blog, api::Entry;
+    dorm::connect("sqlite3://:memory:");
+    dorm::register_models<Author, Blog, Entry>();
+    dorm::create_tables();
+    Author ann = Author::objects().create([](Author& a) { a.name = "Ann"; });
+    Blog b = Blog::objects().create([&](Blog& x) { x.name = "Cooking"; x.owner = ann; });
+    for (int r : {5, 2, 4})
+        Entry::objects().create([&](Entry& e) {
+            e.blog = b;
+            e.headline = "h" + std::to_string(r);
+            e.rating = r;
+            e.pub_date = testmodels::ymd(2026, unsigned(r), 1);
+        });
+    {
+        using namespace dorm;   // expressions, all usable in annotate, filter, order_by, update
+        Entry::objects().annotate("grade", Case({When(Q("rating__gte", 4), "good"),
+                                                 When(Q("rating__lte", 2), "bad")}, "ok"));
+        Entry::objects().annotate("seen", Coalesce(F("n_comments"), F("rating"), 0));
+        Author::objects().annotate("shout", Upper(F("name")))   // also Lower, Length, Concat(a, b, ...),
+              .order_by(Length(F("name")).desc());              //   Substr, Trim, Abs, Round, Greatest,
+        Entry::objects().annotate("month", Trunc("pub_date", "month"));   // Least, Cast(x, "text"), Now()
+        Entry::objects().annotate("rank", Window(Rank(), {.partition_by = {"blog"}, .order_by = {"-rating"}}))
+              .filter("rank", 1);                               // best entry per blog (Django 3.2 refuses this filter)
+        Entry::objects().annotate("running", Window(Sum("rating"), {.partition_by = {"blog"}, .order_by = {"pub_date"}}));
+        auto newest = Entry::objects().filter("blog", OuterRef("id")).order_by("-pub_date");
+        Blog::objects().annotate("latest", Subquery(newest.values("headline").slice(0, 1)));
+        Blog::objects().filter(Exists(Entry::objects().filter("blog", OuterRef("id")).filter("rating", 5)));
+        Entry::objects().filter("blog__in", Blog::objects().filter("name__startswith", "C"));   // IN subquery
+        auto both = Entry::objects().filter("rating", 5).union_(Entry::objects().filter("n_comments", 0));
+        Entry::objects().raw("SELECT * FROM blog_entry WHERE rating > %s", {3});  // model instances
+        Entry::objects().only("headline", "rating");   // other members keep their defaults;
+        Entry::objects().defer("body_text");           // save() then writes only the loaded fields
+
+        // and what they return
+        auto best = Entry::objects().annotate("rank", Window(Rank(), {.partition_by = {"blog"}, .order_by = {"-rating"}}))
+                        .filter("rank", 1).to_vector();
+        REQUIRE(best.size() == 1);
+        CHECK(best[0].rating == 5);
+        CHECK(Blog::objects().annotate("latest", Subquery(newest.values("headline").slice(0, 1)))[0]
+                  .annotation<std::string>("latest") == "h5");
+        CHECK(both.count() == 3);
+        CHECK(Entry::objects().raw("SELECT * FROM blog_entry WHERE rating > %s", {3}).size() == 2);
+        CHECK(Entry::objects().annotate("grade", Case({When(Q("rating__gte", 4), "good")}, "ok"))
+                  .order_by("rating")[0].annotation<std::string>("grade") == "ok");
+    }
+    dorm::disconnect();
+}

@@ -12,7 +12,7 @@ namespace dorm {
 
 struct AggregateOptions {
     bool distinct = false;    ///< over distinct values only
-    std::optional<Q> filter;  ///< over the rows matching it only
+    std::optional<Q> filter{};  ///< over the rows matching it only
 };
 
 /// An aggregate over a field path ("rating", "entries", "entries__rating", or "*").

@@ -83,8 +83,8 @@ inline Expression LastValue(const Expression& e) { return detail::function("LAST
 inline Expression NthValue(const Expression& e, int n) { return detail::function("NTH_VALUE", {e, Expression(n)}); }
 
 struct WindowOptions {
-    std::vector<std::string> partition_by;  ///< field paths
-    std::vector<std::string> order_by;      ///< field paths, "-" for descending
+    std::vector<std::string> partition_by{};  ///< field paths
+    std::vector<std::string> order_by{};      ///< field paths, "-" for descending
 };
 /// fn OVER (PARTITION BY ... ORDER BY ...); any aggregate works as fn too. Filtering on a
 /// window annotation wraps the query (Django 3.2 refuses it).

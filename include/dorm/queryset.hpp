@@ -93,29 +93,29 @@ class QuerySet {
     explicit QuerySet(Query q) : query_(std::move(q)) {}
 
     // ---- builders: each returns a new QuerySet and runs nothing ------------------------
-    [[nodiscard]] Self filter(std::string_view path, Operand v) const {
+    Self filter(std::string_view path, Operand v) const {
         return with([&](Query& q) { q.add_filter(path, v, false); }, 2);
     }
-    [[nodiscard]] Self filter(const Q& q) const {
+    Self filter(const Q& q) const {
         return with([&](Query& x) { x.add_filter(q, false); }, 2);
     }
     /// A boolean expression: filter(Exists(Entry::objects().filter("blog", OuterRef("id")))).
-    [[nodiscard]] Self filter(const Expression& condition) const {
+    Self filter(const Expression& condition) const {
         return with([&](Query& x) { x.add_filter(condition, false); }, 2);
     }
-    [[nodiscard]] Self exclude(const Expression& condition) const {
+    Self exclude(const Expression& condition) const {
         return with([&](Query& x) { x.add_filter(condition, true); }, 2);
     }
-    [[nodiscard]] Self filter(std::initializer_list<Q> lookups) const {
+    Self filter(std::initializer_list<Q> lookups) const {
         return with([&](Query& x) { x.add_filter(all_of(lookups), false); }, 2);
     }
-    [[nodiscard]] Self exclude(std::string_view path, Operand v) const {
+    Self exclude(std::string_view path, Operand v) const {
         return with([&](Query& q) { q.add_filter(path, v, true); }, 2);
     }
-    [[nodiscard]] Self exclude(const Q& q) const {
+    Self exclude(const Q& q) const {
         return with([&](Query& x) { x.add_filter(q, true); }, 2);
     }
-    [[nodiscard]] Self exclude(std::initializer_list<Q> lookups) const {
+    Self exclude(std::initializer_list<Q> lookups) const {
         return with([&](Query& x) { x.add_filter(all_of(lookups), true); }, 2);
     }
     /// order_by("-pub_date", "headline"); order_by() clears the ordering.
@@ -125,7 +125,7 @@ class QuerySet {
         requires((std::constructible_from<std::string, S> ||
                   std::same_as<std::decay_t<S>, OrderExpression> ||
                   std::derived_from<std::decay_t<S>, Expression>) && ...)
-    [[nodiscard]] Self order_by(S&&... fields) const {
+    Self order_by(S&&... fields) const {
         return with([&](Query& q) {
             std::vector<std::string> v{order_token(q, std::forward<S>(fields))...};
             v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v));
@@ -139,18 +139,18 @@ class QuerySet {
     Self slice(std::int64_t low, std::optional<std::int64_t> high = {}) const {
         return with([&](Query& q) { q.apply_slice(low, high); });
     }
-    [[nodiscard]] Self select_for_update() const {
+    Self select_for_update() const {
         return with([](Query& q) { q.set_for_update(); });
     }
-    [[nodiscard]] Self using_db(std::string alias) const {
+    Self using_db(std::string alias) const {
         return with([&](Query& q) { q.set_alias(std::move(alias)); });
     }
     /// A computed column on every row, read back with annotation<T>(name); aggregates
     /// group the rows: annotate("n", Count("entries")).
-    [[nodiscard]] Self annotate(const std::string& name, const Expression& e) const {
+    Self annotate(const std::string& name, const Expression& e) const {
         return with([&](Query& q) { q.add_annotation(name, *e.node()); });
     }
-    [[nodiscard]] Self annotate(const Aggregate& a) const { return annotate(a.default_name(), a); }
+    Self annotate(const Aggregate& a) const { return annotate(a.default_name(), a); }
     /// Aggregates over the rows as one JSON object, named "<field>__<aggregate>".
     template <class... A>
         requires(std::same_as<std::decay_t<A>, Aggregate> && ...)
@@ -167,17 +167,17 @@ class QuerySet {
     };
     /// Rows of either queryset (UNION; {.all = true}: UNION ALL). The result takes order_by,
     /// slice, count, values; not filter.
-    [[nodiscard]] Self union_(const QuerySet& other, CombineOptions o = {}) const {
+    Self union_(const QuerySet& other, CombineOptions o = {}) const {
         return combine(o.all ? "UNION ALL" : "UNION", other);
     }
-    [[nodiscard]] Self intersection(const QuerySet& other, CombineOptions o = {}) const {
+    Self intersection(const QuerySet& other, CombineOptions o = {}) const {
         return combine(o.all ? "INTERSECT ALL" : "INTERSECT", other);
     }
-    [[nodiscard]] Self difference(const QuerySet& other, CombineOptions o = {}) const {
+    Self difference(const QuerySet& other, CombineOptions o = {}) const {
         return combine(o.all ? "EXCEPT ALL" : "EXCEPT", other);
     }
     /// Model instances from hand-written SQL; `%s` placeholders take the values, bound.
-    [[nodiscard]] std::vector<T> raw(const std::string& sql, std::vector<Value> params = {}) const {
+    std::vector<T> raw(const std::string& sql, std::vector<Value> params = {}) const {
         std::vector<T> out;
         detail::VectorSink<T> sink(out);
         detail::fetch_raw(T::model_meta(), query_.alias(), sql, params, sink);
@@ -185,25 +185,26 @@ class QuerySet {
     }
     /// Forward relations loaded in the same query (JOIN): select_related("blog__owner").
     template <class... S>
-    [[nodiscard]] Self select_related(S&&... paths) const {
+    Self select_related(S&&... paths) const {
         return with([&](Query& q) { (q.add_select_related(std::string(std::forward<S>(paths))), ...); });
     }
     /// Relations loaded by one extra query each: prefetch_related("entries", "entries__authors").
     template <class... S>
-    [[nodiscard]] Self prefetch_related(S&&... paths) const {
+    Self prefetch_related(S&&... paths) const {
         return with([&](Query& q) { (q.add_prefetch(std::string(std::forward<S>(paths))), ...); });
     }
     template <class... S>
-    [[nodiscard]] Self only(S&&... fields) const {
+    Self only(S&&... fields) const {
         return with([&](Query& q) { q.set_only({std::string(std::forward<S>(fields))...}); });
     }
     template <class... S>
-    [[nodiscard]] Self defer(S&&... fields) const {
+    Self defer(S&&... fields) const {
         return with([&](Query& q) { q.set_defer({std::string(std::forward<S>(fields))...}); });
     }
 
     // ---- evaluation ------------------------------------------------------------------
-    // (API.md writes `qs.count();` and the like as statements, so these are not nodiscard.)
+    // (API.md writes `qs.count();`, `Entry::objects().annotate(...);` and the like as
+    // statements, so queries and builders are not [[nodiscard]].)
     auto begin() const { return rows().begin(); }
     auto end() const { return rows().end(); }
     /// Rows in the result (runs the query once and caches it).
@@ -363,7 +364,7 @@ class QuerySet {
 
     /// values("a", "b"): rows as JSON objects (all fields when none are named).
     template <class... S>
-    [[nodiscard]] ValuesQuerySet values(S&&... fields) const {
+    ValuesQuerySet values(S&&... fields) const {
         return ValuesQuerySet(query_, {std::string(std::forward<S>(fields))...});
     }
     /// values_list<int64_t>("id") -> vector<int64_t>; with several types, vector<tuple>.
