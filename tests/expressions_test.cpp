@@ -1,0 +1,77 @@
+// Golden SQL for annotations, GROUP BY, HAVING, subqueries and windows, per dialect (no database).
+#include <doctest/doctest.h>
+
+#include "support/relations.hpp"
+
+using namespace dorm;
+using rel::Post;
+using rel::Site;
+
+namespace {
+std::string lite(const sql::Select& s) { return sql::compile(s, sql::dialect_for("sqlite")).text; }
+std::string pg(const sql::Select& s) { return sql::compile(s, sql::dialect_for("postgresql")).text; }
+struct Registered {
+    Registered() { rel::register_all(); }
+};
+}  // namespace
+
+TEST_CASE_FIXTURE(Registered, "annotate(Count) over a reverse relation: LEFT OUTER JOIN, GROUP BY, HAVING") {
+    Query q(Site::model_meta());
+    q.add_annotation("n", *Count("posts").node());
+    q.add_filter("n__gte", 2, false);
+    q.set_ordering({"-n"});
+    const std::string cols = R"("rel_site"."id", "rel_site"."name", "rel_site"."owner_id")";
+    CHECK(lite(q.select()) ==
+          "SELECT " + cols + R"(, COUNT("rel_post"."id") AS "n" FROM "rel_site" LEFT OUTER JOIN "rel_post" ON ("rel_site"."id" = "rel_post"."site_id") GROUP BY )" +
+              cols + R"( HAVING COUNT("rel_post"."id") >= ? ORDER BY "n" DESC)");
+    CHECK(pg(q.select()).find(R"(HAVING COUNT("rel_post"."id") >= $1 ORDER BY "n" DESC)") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Registered, "values().annotate() groups by the values and the ordering fields") {
+    Query q(Post::model_meta());
+    q.set_group_by({"site__name"});
+    q.add_annotation("best", *Max("rating").node());
+    q.set_ordering({"site__name"});
+    CHECK(lite(q.select_values({"site__name", "best"})) ==
+          R"(SELECT "rel_site"."name", MAX("rel_post"."rating") AS "best" FROM "rel_post" INNER JOIN "rel_site" ON ("rel_post"."site_id" = "rel_site"."id") GROUP BY "rel_site"."name" ORDER BY "rel_site"."name" ASC)");
+}
+
+TEST_CASE_FIXTURE(Registered, "aggregates with a filter: FILTER (WHERE ...) on both backends") {
+    Query q(Post::model_meta());
+    auto s = q.select_aggregate({{"good", Count("id", {.filter = Q("rating__gte", 4)}).node().get()}});
+    CHECK(lite(s) == R"(SELECT COUNT("rel_post"."id") FILTER (WHERE "rel_post"."rating" >= ?) AS "good" FROM "rel_post")");
+    CHECK(pg(s) == R"(SELECT COUNT("rel_post"."id") FILTER (WHERE "rel_post"."rating" >= $1) AS "good" FROM "rel_post")");
+}
+
+TEST_CASE_FIXTURE(Registered, "Exists with OuterRef correlates to the outer table") {
+    Query inner(Post::model_meta());
+    inner.add_filter("site", Operand(OuterRef("id")), false);
+    Query q(Site::model_meta());
+    q.add_filter(Exists(dorm::QuerySet<Post>(inner)), false);
+    auto text = lite(q.select());
+    CHECK(text.find(R"(WHERE EXISTS(SELECT ? AS "a" FROM "rel_post" WHERE "rel_post"."site_id" = "rel_site"."id" LIMIT 1))") !=
+          std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Registered, "a filter on a window annotation wraps the query") {
+    Query q(Post::model_meta());
+    q.add_annotation("rank", *Window(Rank(), {.partition_by = {"site"}, .order_by = {"-rating"}}).node());
+    q.add_filter("rank", 1, false);
+    auto text = pg(q.select());
+    CHECK(text.starts_with(R"(SELECT * FROM (SELECT "rel_post"."id")"));
+    CHECK(text.find(R"(RANK() OVER (PARTITION BY "rel_post"."site_id" ORDER BY "rel_post"."rating" DESC) AS "rank")") != std::string::npos);
+    CHECK(text.ends_with(R"() "subquery" WHERE "subquery"."rank" = $1 ORDER BY "subquery"."headline" ASC)"));
+}
+
+TEST_CASE_FIXTURE(Registered, "dialect spellings of functions") {
+    Query q(Post::model_meta());
+    q.add_annotation("g", *Greatest(F("rating"), 3).node());
+    q.add_annotation("c", *Concat(F("headline"), "!").node());
+    q.add_annotation("m", *Trunc("rating", "month").node());
+    auto l = lite(q.select()), p = pg(q.select());
+    CHECK(l.find(R"(MAX("rel_post"."rating", ?) AS "g")") != std::string::npos);
+    CHECK(p.find(R"(GREATEST("rel_post"."rating", $1) AS "g")") != std::string::npos);
+    CHECK(l.find(R"((COALESCE("rel_post"."headline", '') || COALESCE(?, '')) AS "c")") != std::string::npos);
+    CHECK(p.find(R"(CONCAT(("rel_post"."headline")::text, ($2)::text) AS "c")") != std::string::npos);
+    CHECK(p.find(R"(DATE_TRUNC('month', "rel_post"."rating"))") != std::string::npos);
+}
