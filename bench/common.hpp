@@ -368,6 +368,16 @@ struct PrefetchSums {
     }
 };
 
+// W9: every entry's rank within its blog by rating.
+inline std::string window_check(std::int64_t n, std::int64_t sum_id, std::int64_t sum_rank,
+                                std::int64_t sum_id_x_rank) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "n=%" PRId64 ";sum_id=%" PRId64 ";sum_rank=%" PRId64 ";sum_id_x_rank=%" PRId64,
+                  n, sum_id, sum_rank, sum_id_x_rank);
+    return buf;
+}
+
 inline std::string agg_check(const std::vector<BlogStat>& v) {
     std::int64_t g = 0, sn = 0, sbn = 0;
     double savg = 0;

@@ -197,6 +197,23 @@ int main(int argc, char** argv) {
         emit(IMPL, "W7_aggregate", t, std::int64_t(res.size()), agg_check(res));
     }
 
+    {  // W9: rank of each entry within its blog by rating, a window annotation
+        Timer t;
+        std::vector<BEntry> v = BEntry::objects()
+                                    .annotate("rank", dorm::Window(dorm::Rank(), {.partition_by = {"blog"},
+                                                                                  .order_by = {"-rating"}}))
+                                    .to_vector();
+        t.stop();
+        std::int64_t sid = 0, srank = 0, sx = 0;
+        for (const BEntry& e : v) {
+            auto rank = e.annotation<std::int64_t>("rank");
+            sid += e.id;
+            srank += rank;
+            sx += e.id * rank;
+        }
+        emit(IMPL, "W9_window", t, std::int64_t(v.size()), window_check(std::int64_t(v.size()), sid, srank, sx));
+    }
+
     {  // W8
         Timer t;
         std::vector<std::int64_t> ids;

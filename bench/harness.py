@@ -13,7 +13,7 @@ postgres = sys.argv[4] if len(sys.argv) > 4 else ""  # conninfo: the PostgreSQL 
 impls = ["dorm", "raw_soci"] if postgres else ["dorm", "raw_soci", "raw_sqlite"]
 exe = {"dorm": "dorm_bench", "raw_soci": "raw_soci", "raw_sqlite": "raw_sqlite"}
 ops = ["W1_insert", "W2_fetch_all", "W3_filter_range", "W4_get_pk", "W5_join", "W5p_prefetch",
-       "W6_update", "W7_aggregate", "W8_single_inserts"]
+       "W6_update", "W7_aggregate", "W9_window", "W8_single_inserts"]
 times = {i: {o: [] for o in ops} for i in impls}
 rss = {i: [] for i in impls}
 checks, ok = {}, True
