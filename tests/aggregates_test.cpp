@@ -148,3 +148,13 @@ TEST_CASE_FIXTURE(Data, "window functions; filtering on one wraps the query (Dja
     CHECK(running[0].annotation<Value>("prev").is_null());
     CHECK(running[1].annotation<std::int64_t>("prev") == 1);
 }
+
+TEST_CASE_FIXTURE(Data, "StdDev and Variance on every backend; earliest/latest by an expression") {
+    Json r = Post::objects().aggregate(StdDev("rating"), Variance("rating"), Min("rating"));
+    // ratings 5, 4, 1: mean 10/3, population variance 26/9
+    CHECK(r["rating__variance"].get<double>() == doctest::Approx(26.0 / 9));
+    CHECK(r["rating__stddev"].get<double>() == doctest::Approx(std::sqrt(26.0 / 9)));
+    CHECK(r["rating__min"] == 1);
+    CHECK(Post::objects().earliest(F("rating") * -1).headline == "p0");
+    CHECK(Post::objects().latest(F("rating") * -1).headline == "p2");
+}

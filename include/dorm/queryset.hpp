@@ -336,6 +336,13 @@ class QuerySet {
     }
     [[nodiscard]] T earliest(const std::string& field) const { return edge(field); }
     [[nodiscard]] T latest(const std::string& field) const { return edge("-" + field); }
+    /// By an expression: earliest(Coalesce(F("mod_date"), F("pub_date"))).
+    template <class E>
+        requires std::derived_from<E, Expression>
+    [[nodiscard]] T earliest(const E& e) const { return edge(e.asc()); }
+    template <class E>
+        requires std::derived_from<E, Expression>
+    [[nodiscard]] T latest(const E& e) const { return edge(e.desc()); }
 
     /// Streams rows without filling the cache (chunk_size: rows per fetch on backends that batch).
     [[nodiscard]] detail::Streamed<T> iterator(std::size_t chunk_size = 2000) const {
@@ -441,7 +448,8 @@ class QuerySet {
         if (v.empty()) return std::nullopt;
         return std::move(v.front());
     }
-    T edge(const std::string& order) const {
+    template <class O>
+    T edge(const O& order) const {
         auto v = order_by(order).slice(0, 1).to_vector();
         if (v.empty()) throw typename T::DoesNotExist(detail::does_not_exist_message(T::model_meta()));
         return std::move(v.front());

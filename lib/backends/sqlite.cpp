@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>  // puts <sqlite3.h> into namespace sqlite_api
 
+#include <cmath>
 #include <regex>
 
 #include "../backend.hpp"
@@ -139,6 +140,33 @@ void regexp_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
     sqlite3_result_int(ctx, std::regex_search(text, *re) ? 1 : 0);
 }
 
+// STDDEV_POP and VAR_POP, which SQLite lacks (Django registers its own too): Welford's
+// running mean and squared deviations, NULLs skipped, NULL over no rows.
+struct Moments {
+    std::int64_t n = 0;
+    double mean = 0, m2 = 0;
+};
+void moments_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+    auto* m = static_cast<Moments*>(sqlite3_aggregate_context(ctx, sizeof(Moments)));
+    if (!m) return;
+    double x = sqlite3_value_double(argv[0]);
+    ++m->n;
+    double d = x - m->mean;
+    m->mean += d / double(m->n);
+    m->m2 += d * (x - m->mean);
+}
+void variance_final(sqlite3_context* ctx) {
+    auto* m = static_cast<Moments*>(sqlite3_aggregate_context(ctx, 0));
+    if (!m || m->n == 0) sqlite3_result_null(ctx);
+    else sqlite3_result_double(ctx, m->m2 / double(m->n));
+}
+void stddev_final(sqlite3_context* ctx) {
+    auto* m = static_cast<Moments*>(sqlite3_aggregate_context(ctx, 0));
+    if (!m || m->n == 0) sqlite3_result_null(ctx);
+    else sqlite3_result_double(ctx, std::sqrt(m->m2 / double(m->n)));
+}
+
 class SqliteConnection final : public Connection {
    public:
     explicit SqliteConnection(const std::string& path) {
@@ -155,6 +183,10 @@ class SqliteConnection final : public Connection {
         execute("PRAGMA foreign_keys = ON");
         sqlite3_create_function(db_, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                 regexp_function, nullptr, nullptr);
+        sqlite3_create_function(db_, "VAR_POP", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                nullptr, moments_step, variance_final);
+        sqlite3_create_function(db_, "STDDEV_POP", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                nullptr, moments_step, stddev_final);
     }
     ~SqliteConnection() override {
         // Statements must be finalized before SOCI closes the session.
