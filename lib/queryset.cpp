@@ -259,15 +259,14 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
     return total;
 }
 
-namespace {
-// A column as JSON by the type the SQL says it has: counts and sums of integers as
-// integers (PostgreSQL returns some as numeric), dates as ISO text.
-Json typed_json(const Row& row, int col, sql::ColumnType type) {
+// A column as JSON by its SQL type: booleans as true/false, dates and datetimes as ISO
+// text, JSON parsed.
+Json column_json(const Row& row, int col, sql::ColumnType type) {
     if (row.is_null(col)) return nullptr;
     switch (type) {
         case sql::ColumnType::Bool: return row.get_bool(col);
         case sql::ColumnType::Integer:
-        case sql::ColumnType::BigInt: return std::int64_t(std::llround(row.get_double(col)));
+        case sql::ColumnType::BigInt: return row.get_int64(col);
         case sql::ColumnType::Double: return row.get_double(col);
         case sql::ColumnType::Date: return format_date(row.get_date(col));
         case sql::ColumnType::DateTime: return format_datetime(row.get_datetime(col));
@@ -278,7 +277,6 @@ Json typed_json(const Row& row, int col, sql::ColumnType type) {
         default: return std::string(row.get_text(col));
     }
 }
-}  // namespace
 
 Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
     Query copy = q;
@@ -299,7 +297,7 @@ Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
             out[aggs[i].name] = count ? Json(0) : Json(nullptr);
             continue;
         }
-        out[aggs[i].name] = typed_json(cur->row(), int(i), s.columns[i].expr->type);
+        out[aggs[i].name] = column_json(cur->row(), int(i), s.columns[i].expr->type);
     }
     return out;
 }

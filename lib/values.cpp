@@ -1,6 +1,7 @@
 #include "dorm/values.hpp"
 
 #include "backend.hpp"
+#include "dorm/queryset_core.hpp"
 #include "dorm/error.hpp"
 
 namespace dorm {
@@ -55,27 +56,6 @@ ValuesQuerySet ValuesQuerySet::distinct() const {
     return c;
 }
 
-namespace {
-// A column read as the field's JSON form: booleans as true/false, JSON parsed, dates and
-// datetimes as their ISO text.
-Json column_json(const Row& r, int i, const FieldMeta& f) {
-    if (r.is_null(i)) return nullptr;
-    switch (f.type) {
-        case sql::ColumnType::Bool: return r.get_bool(i);
-        case sql::ColumnType::Integer:
-        case sql::ColumnType::BigInt: return r.get_int64(i);
-        case sql::ColumnType::Double: return r.get_double(i);
-        case sql::ColumnType::Date: return format_date(r.get_date(i));
-        case sql::ColumnType::DateTime: return format_datetime(r.get_datetime(i));
-        case sql::ColumnType::Json: {
-            auto t = r.get_text(i);
-            return Json::parse(t.begin(), t.end());
-        }
-        default: return std::string(r.get_text(i));
-    }
-}
-}  // namespace
-
 // How each named field (or annotation) reads back: its FieldMeta, across relations too.
 std::vector<const FieldMeta*> ValuesQuerySet::metas() const {
     std::vector<const FieldMeta*> out;
@@ -109,7 +89,7 @@ Json ValuesQuerySet::to_json() const {
     while (cur.next()) {
         Json row = Json::object();
         for (std::size_t i = 0; i < names.size(); ++i)
-            row[names[i]] = column_json(cur.row(), int(i), *metas[i]);
+            row[names[i]] = detail::column_json(cur.row(), int(i), metas[i]->type);
         out.push_back(std::move(row));
     }
     return out;

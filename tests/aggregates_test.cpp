@@ -14,12 +14,7 @@ struct Data : testdb::Fresh {
     Person ann, bob;
     Site cooking, misc, empty;
     Data() {
-        static const bool once = (rel::register_all(), dorm::create_tables(), true);
-        (void)once;
-        rel::Badge::objects().erase();
-        Post::objects().erase();
-        Site::objects().erase();
-        Person::objects().erase();
+        rel::fresh_tables();
         ann = Person::objects().create([](Person& p) { p.name = "Ann"; p.age = 40; });
         bob = Person::objects().create([](Person& p) { p.name = "Bob"; p.age = 30; });
         cooking = Site::objects().create([&](Site& s) { s.name = "Cooking"; s.owner = ann; });

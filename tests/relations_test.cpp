@@ -16,12 +16,7 @@ struct World : testdb::Fresh {
     Person ann, bob;
     Site cooking, misc;
     World() {
-        static const bool once = (rel::register_all(), dorm::create_tables(), true);
-        (void)once;
-        Badge::objects().erase();
-        Post::objects().erase();
-        Site::objects().erase();
-        Person::objects().erase();
+        rel::fresh_tables();
         ann = Person::objects().create([](Person& p) { p.name = "Ann"; p.age = 40; });
         bob = Person::objects().create([](Person& p) { p.name = "Bob"; p.age = 30; });
         cooking = Site::objects().create([&](Site& s) { s.name = "Cooking"; s.owner = ann; });

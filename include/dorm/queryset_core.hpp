@@ -50,6 +50,8 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
                  std::size_t batch_size);
 std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
                          const std::vector<std::string>& fields);
+/// A result column as JSON, by its SQL type (values(), aggregate()).
+[[nodiscard]] Json column_json(const Row& row, int col, sql::ColumnType type);
 /// aggregate(): one JSON object, values typed by each aggregate (Count of nothing is 0).
 [[nodiscard]] Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs);
 /// raw(): hand-written SQL with %s placeholders, columns matched to fields by name.

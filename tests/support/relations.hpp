@@ -66,4 +66,14 @@ struct Badge : dorm::Model<Badge> {
 
 inline void register_all() { dorm::register_models<Person, Site, Post, Badge>(); }
 
+/// Tables made once, emptied for each test (children first).
+inline void fresh_tables() {
+    static const bool once = (register_all(), dorm::create_tables(), true);
+    (void)once;
+    Badge::objects().erase();
+    Post::objects().erase();
+    Site::objects().erase();
+    Person::objects().erase();
+}
+
 }  // namespace rel
