@@ -1,0 +1,398 @@
+// Resolving field paths, joins and lookups into conditions.
+#include "query_internal.hpp"
+
+#include "dorm/error.hpp"
+
+namespace dorm {
+
+using namespace query_detail;
+using sql::ColumnType;
+
+Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v) {
+    if (v.is_null()) return v;
+    auto fail = [&]() -> Value {
+        throw FieldError("Field '" + m.name + "." + f.name + "' expected " +
+                         type_label(f.type) + " but got " + v.repr() + " (" + v.type_name() +
+                         ")");
+    };
+    try {
+        switch (f.type) {
+            case ColumnType::Bool:
+                if (v.is<bool>()) return v;
+                if (v.is<std::int64_t>() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1))
+                    return Value(v.get<std::int64_t>() == 1);
+                return fail();
+            case ColumnType::Integer:
+            case ColumnType::BigInt:
+                if (v.is<std::int64_t>()) return v;
+                if (v.is<Date>() || v.is<DateTime>() || v.is<Blob>() || v.is<JsonText>())
+                    return fail();
+                return Value(v.as_int());
+            case ColumnType::Double:
+                if (v.is<double>()) return v;
+                if (v.is<Date>() || v.is<DateTime>() || v.is<Blob>() || v.is<JsonText>())
+                    return fail();
+                return Value(v.as_double());
+            case ColumnType::Varchar:
+            case ColumnType::Text:
+                if (v.is<std::string>()) return v;
+                if (v.is<Blob>()) return fail();
+                return Value(v.to_string());
+            case ColumnType::Date: return Value(value_traits<Date>::from_value(v));
+            case ColumnType::DateTime: return Value(value_traits<DateTime>::from_value(v));
+            case ColumnType::Json:
+                if (v.is<JsonText>()) return v;
+                return fail();
+            case ColumnType::Blob: return Value(value_traits<Blob>::from_value(v));
+        }
+    } catch (const FieldError&) {
+        return fail();
+    }
+    return v;
+}
+
+// A condition on an aggregate annotation filters groups: HAVING, not WHERE.
+void Query::add_filter(const Q& q, bool negate) {
+    ++filter_call_;
+    aggregate_ref_ = false;
+    window_ref_ = false;
+    sql::Expr e = resolve_q(q, negate, false);
+    if (negate) e = sql::not_(std::move(e));
+    sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
+void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
+    ++filter_call_;
+    aggregate_ref_ = false;
+    window_ref_ = false;
+    sql::Expr e = resolve_lookup(path, v, negate, false);
+    if (negate) e = sql::not_(std::move(e));
+    sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
+void Query::add_filter(const Expression& condition, bool negate) {
+    ++filter_call_;
+    aggregate_ref_ = false;
+    sql::Expr e = resolve(*condition.node());
+    if (negate) e = sql::not_(std::move(e));
+    sql::Expr& target = aggregate_ref_ ? having_ : where_;
+    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
+sql::Expr Query::resolve_q(const Q& q, bool negated, bool in_or) {
+    bool neg = negated != q.negated();
+    sql::Expr e;
+    if (q.kind() == Q::Kind::Leaf) {
+        e = resolve_lookup(q.path(), q.value(), neg, in_or);
+    } else {
+        std::vector<sql::Expr> parts;
+        const bool child_or = in_or || (q.kind() == Q::Kind::Or && q.children().size() > 1);
+        for (const auto& c : q.children()) parts.push_back(resolve_q(c, neg, child_or));
+        e = q.kind() == Q::Kind::And ? sql::and_(std::move(parts)) : sql::or_(std::move(parts));
+    }
+    return q.negated() ? sql::not_(std::move(e)) : e;
+}
+
+// ---- paths across relations --------------------------------------------------------------
+
+std::string Query::join(const std::string& left_alias, const std::string& left_col,
+                        const ModelMeta& right, const std::string& right_col, bool multi,
+                        bool outer, const std::string& key) {
+    for (auto& j : joins_) {
+        if (j.key != key || (j.multi && j.filter_call != filter_call_)) continue;
+        if (outer) j.join.outer = true;
+        return j.join.alias;
+    }
+    bool taken = right.table == model_->table;
+    for (const auto& j : joins_) taken = taken || j.join.alias == right.table;
+    std::string alias = taken ? "T" + std::to_string(joins_.size() + 2) : right.table;
+    sql::Join jn;
+    jn.table = right.table;
+    jn.alias = alias;
+    jn.outer = outer;
+    jn.on = sql::lookup("exact", sql::column(left_alias, left_col, sql::ColumnType::BigInt),
+                        sql::column(alias, right_col, sql::ColumnType::BigInt));
+    joins_.push_back({std::move(jn), key, multi, filter_call_});
+    return alias;
+}
+
+
+void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_at_lookup) {
+    w.model = model_;
+    w.alias = model_->table;
+    auto whole = [&] {  // for messages only
+        std::string path;
+        for (auto p : parts) path += (path.empty() ? "" : "__") + std::string(p);
+        return path;
+    };
+    if (const Annotation* a = find_annotation(parts[0])) {
+        w.field = a->as_field.get();
+        // A window value can be filtered only from outside: the query is wrapped and the
+        // condition names the wrapped column.
+        w.column = a->window ? sql::column("subquery", a->name, a->expr->type) : a->expr;
+        w.next = 1;
+        aggregate_ref_ = aggregate_ref_ || a->aggregate;
+        window_ref_ = window_ref_ || a->window;
+        return;
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const std::string_view name = parts[i];
+        const bool ends = i + 1 == parts.size() || (stop_at_lookup && is_operator(parts[i + 1]));
+        auto finish = [&](const FieldMeta* f, const std::string& alias, const std::string& col,
+                          sql::ColumnType type, std::size_t next) {
+            w.field = f;
+            w.column = sql::column(alias, col, type);
+            w.next = next;
+        };
+        const FieldMeta* f = w.model->find(name);
+        const ReverseRelation* r = f ? nullptr : w.model->find_reverse(name);
+        if (f && !f->relation) {
+            w.field = f;
+            w.column = f->column_expr(w.alias);
+            w.next = i + 1;
+            return;
+        }
+        if (f && f->relation->kind != RelationMeta::Kind::ManyToMany) {
+            const ModelMeta& t = f->relation->target();
+            // blog, blog__id, blog__pk: the key column itself, no join
+            if (ends) return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 1);
+            const bool to_pk = parts[i + 1] == "pk" || parts[i + 1] == t.pk_field().name;
+            if (to_pk && (i + 2 == parts.size() || (stop_at_lookup && is_operator(parts[i + 2]))))
+                return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 2);
+            const bool outer = w.outer || (f->nullable && w.promote);
+            w.alias = join(w.alias, f->column, t, t.pk_field().column, false, outer, w.alias + "." + f->name);
+            w.outer = outer;
+            w.model = &t;
+            continue;
+        }
+        if (f || (r && r->field->relation->kind == RelationMeta::Kind::ManyToMany)) {
+            // ManyToMany, forward (f) or reverse (r): through the link table
+            const RelationMeta& rel = f ? *f->relation : *r->field->relation;
+            const FieldMeta* near = f ? rel.through_owner : rel.through_target;
+            const FieldMeta* far = f ? rel.through_target : rel.through_owner;
+            const ModelMeta& t = f ? rel.target() : *r->owner;
+            const bool outer = w.outer || w.promote;
+            std::string link = join(w.alias, w.model->pk_field().column, *rel.through, near->column,
+                                    true, outer, w.alias + "." + std::string(name));
+            w.multi = true;
+            w.outer = outer;
+            if (ends) return finish(far, link, far->column, sql::ColumnType::BigInt, i + 1);
+            w.alias = join(link, far->column, t, t.pk_field().column, false, outer, link + "." + far->name);
+            w.model = &t;
+            continue;
+        }
+        if (r) {  // reverse ForeignKey: to-many
+            const bool outer = w.outer || w.promote;
+            w.alias = join(w.alias, w.model->pk_field().column, *r->owner, r->field->column, true,
+                           outer, w.alias + "." + std::string(name));
+            w.model = r->owner;
+            w.multi = true;
+            w.outer = outer;
+            if (ends) {
+                const FieldMeta& pk = r->owner->pk_field();
+                return finish(&pk, w.alias, pk.column, pk.type, i + 1);
+            }
+            continue;
+        }
+        std::string msg = w.model->name + " has no field '" + std::string(name) + "'";
+        if (whole() != name) msg += " in '" + whole() + "'";
+        throw FieldError(msg + " (choices: " + path_choices(*w.model) + ")");
+    }
+    throw FieldError("'" + whole() + "' names no field");
+}
+
+sql::Expr Query::resolve_column(std::string_view path, const FieldMeta** field) {
+    Walk w;
+    auto parts = split_path(path);
+    walk(w, parts, false);
+    if (w.next != parts.size())
+        throw FieldError(model_->name + ": '" + std::string(path) + "' is not a field path");
+    if (field) *field = w.field;
+    return w.column;
+}
+
+sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool negated, bool in_or) {
+    const ModelMeta& m = *model_;
+    auto parts = split_path(path);
+    if (negated) {
+        // Django: excluding across a to-many relation removes every row that has ANY
+        // matching related row, so it becomes `pk NOT IN (rows that match)`, not a join.
+        Query sub(m);
+        sub.alias_ = alias_;
+        sql::Expr positive = sub.resolve_lookup(path, v, false, false);
+        const bool multi = std::any_of(sub.joins_.begin(), sub.joins_.end(),
+                                       [](const JoinState& j) { return j.multi; });
+        if (multi) {
+            sub.where_ = positive;
+            sql::Select inner = sub.base_select();
+            inner.columns = {{m.pk_field().column_expr(m.table), {}}};
+            return sql::lookup("in", m.pk_field().column_expr(m.table),
+                               sql::subquery(std::make_shared<sql::Select>(std::move(inner))));
+        }
+    }
+    Walk w;
+    w.promote = in_or || negated ||
+                (parts.size() > 1 && parts.back() == "isnull" && v.kind() == Operand::Kind::Value &&
+                 v.value().is<bool>() && v.value().get<bool>());
+    walk(w, parts, true);
+    const FieldMeta& f = *w.field;
+    sql::Expr lhs = w.column;
+    ColumnType lhs_type = f.relation ? ColumnType::BigInt : f.type;
+    std::vector<std::string_view> transforms;
+    std::string_view lookup = "exact";
+    for (std::size_t i = w.next; i < parts.size(); ++i) {
+        bool last = i + 1 == parts.size();
+        if (last && is_lookup(parts[i])) {
+            lookup = parts[i];
+        } else if (is_transform(parts[i]) &&
+                   (f.type == ColumnType::Date || f.type == ColumnType::DateTime) &&
+                   transforms.empty() && !f.relation) {
+            transforms.push_back(parts[i]);
+        } else {
+            throw FieldError(w.model->name + "." + f.name + " has no lookup '" + std::string(parts[i]) +
+                             "' in '" + std::string(path) + "' (choices: " + lookup_choices() +
+                             ")");
+        }
+    }
+    const ModelMeta& owner = *w.model;
+    if (!transforms.empty()) {
+        auto t = transforms.front();
+        bool time_part = t == "hour" || t == "minute" || t == "second" || t == "date";
+        if (time_part && f.type != ColumnType::DateTime)
+            throw FieldError(owner.name + "." + f.name + " is a date: it has no '" + std::string(t) +
+                             "' in '" + std::string(path) + "'");
+        if (t == "year" && v.kind() == Operand::Kind::Value && !v.value().is_null() &&
+            (lookup == "exact" || lookup == "gt" || lookup == "gte" || lookup == "lt" ||
+             lookup == "lte"))
+            return year_bounds(lhs, f.type, lookup, v.value().as_int());
+        lhs = sql::transform(std::string(t), lhs, f.type);
+        lhs_type = t == "date" ? ColumnType::Date : ColumnType::Integer;
+    }
+
+    auto clean = [&](const Value& x) -> Value {
+        if (is_pattern(lookup)) {
+            if (x.is_null())
+                throw FieldError("'" + std::string(path) + "' cannot compare with NULL");
+            return x.is<std::string>() ? x : Value(x.to_string());
+        }
+        if (transforms.empty() && !f.relation) return clean_value(owner, f, x);
+        FieldMeta as = f;
+        as.type = lhs_type;
+        as.relation.reset();
+        return clean_value(owner, as, x);
+    };
+
+    sql::Expr e;
+    if (lookup == "isnull") {
+        if (v.kind() != Operand::Kind::Value || !v.value().is<bool>())
+            throw FieldError("'" + std::string(path) + "' takes true or false, got " +
+                             (v.kind() == Operand::Kind::Value ? v.value().repr() : "a list"));
+        return sql::is_null(lhs, !v.value().get<bool>());
+    }
+    switch (v.kind()) {
+        case Operand::Kind::Value:
+            if (lookup == "in" || lookup == "range")
+                throw FieldError("'" + std::string(path) + "' takes a list, got " +
+                                 v.value().repr());
+            if (v.value().is_null()) {
+                if (lookup != "exact")
+                    throw FieldError("'" + std::string(path) +
+                                     "' cannot compare with NULL (use __isnull)");
+                return sql::is_null(lhs);
+            }
+            e = sql::lookup(std::string(lookup), lhs, sql::param(clean(v.value())));
+            break;
+        case Operand::Kind::List: {
+            if (lookup != "in" && lookup != "range")
+                throw FieldError("'" + std::string(path) + "' takes one value, got a list");
+            std::vector<Value> vals;
+            vals.reserve(v.list().size());
+            for (const auto& x : v.list())
+                if (!(lookup == "in" && x.is_null())) vals.push_back(clean(x));
+            if (lookup == "range" && vals.size() != 2)
+                throw FieldError("'" + std::string(path) + "' takes two values, got " +
+                                 std::to_string(vals.size()));
+            if (vals.empty()) return sql::never();
+            e = sql::lookup(std::string(lookup), lhs, sql::param_list(std::move(vals)));
+            break;
+        }
+        case Operand::Kind::Expression:
+            e = sql::lookup(std::string(lookup), lhs, resolve(*v.expression()));
+            break;
+        case Operand::Kind::Subquery: {
+            if (lookup != "in")
+                throw FieldError("'" + std::string(path) + "': a QuerySet works only with __in");
+            auto s = std::make_shared<sql::Select>(v.query()->select_values({"pk"}));
+            e = sql::lookup("in", lhs, sql::subquery(std::move(s)));
+            break;
+        }
+    }
+    // Django: a negated condition on a nullable column keeps out the NULL rows as well
+    // as the matches, since NOT (NULL = x) is NULL, not true.
+    if (negated && (f.nullable || w.outer)) return sql::and_({e, sql::is_null(lhs, true)});
+    return e;
+}
+
+void Query::add_related_filter(const ReverseRelation& hop, const Value& key) {
+    ++filter_call_;
+    const RelationMeta& rel = *hop.field->relation;
+    sql::Expr cond;
+    if (rel.kind == RelationMeta::Kind::ManyToMany) {
+        std::string link = join(model_->table, model_->pk_field().column, *rel.through,
+                                rel.through_target->column, true, false, "+" + rel.through->table);
+        cond = sql::lookup("exact", sql::column(link, rel.through_owner->column, sql::ColumnType::BigInt),
+                           sql::param(key));
+    } else {
+        cond = sql::lookup("exact", hop.field->column_expr(model_->table), sql::param(key));
+    }
+    where_ = where_ ? sql::and_({where_, cond}) : cond;
+}
+
+void Query::add_link_filter(const FieldMeta& field, bool rows_are_owners, const std::vector<Value>& keys) {
+    ++filter_call_;
+    const RelationMeta& rel = *field.relation;
+    // Rows of this query sit on one side of the link table (`near`); `keys` are the other's.
+    const FieldMeta* near = rows_are_owners ? rel.through_owner : rel.through_target;
+    const FieldMeta* far = rows_are_owners ? rel.through_target : rel.through_owner;
+    std::string link = join(model_->table, model_->pk_field().column, *rel.through, near->column,
+                            true, false, "+prefetch");
+    extra_column_ = sql::column(link, far->column, sql::ColumnType::BigInt);
+    sql::Expr cond = sql::lookup("in", extra_column_, sql::param_list(keys));
+    where_ = where_ ? sql::and_({where_, cond}) : cond;
+}
+
+void Query::add_select_related(const std::string& path) {
+    int parent = -1;
+    const ModelMeta* m = model_;
+    std::string alias = model_->table;
+    bool outer = false;
+    for (auto part : split_path(path)) {
+        const FieldMeta* f = m->find(part);
+        if (!f || !f->relation || f->relation->kind == RelationMeta::Kind::ManyToMany) {
+            std::string choices;
+            for (const auto& x : m->fields)
+                if (x.relation && x.relation->kind != RelationMeta::Kind::ManyToMany)
+                    choices += (choices.empty() ? "" : ", ") + x.name;
+            throw FieldError("Invalid field name '" + std::string(part) + "' in select_related('" + path +
+                             "'): " + m->name + " has no forward relation by that name (choices: " +
+                             (choices.empty() ? "(none)" : choices) + ")");
+        }
+        const ModelMeta& t = f->relation->target();
+        outer = outer || f->nullable;
+        auto found = std::find_if(related_.begin(), related_.end(), [&](const Related& r) {
+            return r.parent == parent && r.field == f;
+        });
+        if (found == related_.end()) {
+            std::string a = join(alias, f->column, t, t.pk_field().column, false, outer, alias + "." + f->name);
+            related_.push_back({parent, f, &t, a});
+            found = related_.end() - 1;
+        }
+        parent = int(found - related_.begin());
+        alias = found->alias;
+        m = &t;
+    }
+}
+
+}  // namespace dorm
