@@ -20,11 +20,11 @@ struct Entry;
 struct EntryQuerySet : dorm::QuerySet<Entry, EntryQuerySet> {
     using QuerySet::QuerySet;
     EntryQuerySet live() const { return filter("published", true); }
-    EntryQuerySet by(const Author& a) const { return filter("author_id", a); }
+    EntryQuerySet by(const Author& a) const { return filter("author", a); }
 };
 
 struct Entry : dorm::Model<Entry, EntryQuerySet> {
-    std::int64_t author_id = 0;
+    dorm::ForeignKey<Author> author;
     std::string headline;
     std::string body_text;
     dorm::Date pub_date{};
@@ -34,7 +34,7 @@ struct Entry : dorm::Model<Entry, EntryQuerySet> {
     bool published = false;
     static void define(dorm::Schema<Entry>& s) {
         s.table("blog_entry");
-        s.field(&Entry::author_id, "author_id").db_index();
+        s.field(&Entry::author, "author").on_delete(dorm::Cascade).related_name("entries");
         s.field(&Entry::headline, "headline").max_length(255);
         s.field(&Entry::body_text, "body_text").blank();
         s.field(&Entry::pub_date, "pub_date").db_index();
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         const char* titles[] = {"Hello dorm", "Draft: joins", "Lazy querysets", "F and Q", "100% sure"};
         for (int i = 0; i < 5; ++i) {
             Entry e;
-            e.author_id = i % 2 ? bob.id : ann.id;
+            e.author = i % 2 ? bob : ann;
             e.headline = titles[i];
             e.pub_date = day(2026, unsigned(i + 1), 15);
             e.rating = i + 1;
@@ -131,6 +131,24 @@ int main(int argc, char** argv) {
         std::cout << "   ids:";
         for (auto id : ids) std::cout << ' ' << id;
         std::cout << "\n";
+    });
+
+    show("relations: a JOIN filter, select_related, a related QuerySet", [&] {
+        std::cout << "   entries by authors over 35: "
+                  << Entry::objects().filter("author__age__gt", 35).count() << "\n";
+        for (const Entry& e : Entry::objects().select_related("author").order_by("headline").slice(0, 2))
+            std::cout << "   " << e.headline << " by " << e.author->name << "\n";  // no extra query
+        std::cout << "   Bob wrote " << bob.related(&Entry::author).count() << "\n";
+    });
+
+    show("annotate and aggregate", [] {
+        using namespace dorm;
+        for (const Author& a : Author::objects().annotate("n", Count("entries")).order_by("-n", "name"))
+            std::cout << "   " << a.name << ": " << a.annotation<std::int64_t>("n") << " entries\n";
+        Json stats = Entry::objects().aggregate(Avg("rating"), Max("pub_date"));
+        std::cout << "   " << stats.dump() << "\n";
+        Json per_author = Entry::objects().values("author__name").annotate("best", Max("rating")).order_by("author__name");
+        std::cout << "   " << per_author.dump() << "\n";
     });
 
     show("get() and its errors", [] {
