@@ -252,8 +252,9 @@ void apply_defaults(const ModelMeta& m, void* obj) {
 
 Value annotation_of(const ModelBase& base, std::string_view name, const ModelMeta& m) {
     if (const InstanceState* s = base.state_if()) {
-        auto it = s->annotations.find(name);
-        if (it != s->annotations.end()) return it->second;
+        if (s->annotation_names)
+            for (std::size_t i = 0; i < s->annotation_names->size(); ++i)
+                if ((*s->annotation_names)[i] == name) return s->annotations[i];
     }
     throw FieldError(m.name + " has no annotation '" + std::string(name) + "'");
 }

@@ -77,6 +77,12 @@ void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra) {
     const bool related = !q.related().empty();
     void* last = nullptr;
     std::size_t rows = 0;
+    std::shared_ptr<const std::vector<std::string>> annotation_names;
+    if (!q.annotations().empty()) {
+        auto names = std::make_shared<std::vector<std::string>>();
+        for (const auto& a : q.annotations()) names->push_back(a.name);
+        annotation_names = std::move(names);
+    }
     while (cur.next()) {
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
@@ -87,8 +93,10 @@ void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra) {
         if (!q.annotations().empty()) {
             int col = n;
             for (const auto& r : q.related()) col += int(r.model->columns.size());
-            auto& values = base->state().annotations;
-            for (const auto& a : q.annotations()) values[a.name] = row.get_value(col++);
+            auto& st = base->state();
+            st.annotation_names = annotation_names;
+            st.annotations.reserve(q.annotations().size());
+            for (std::size_t k = 0; k < q.annotations().size(); ++k) st.annotations.push_back(row.get_value(col++));
         }
         if (extra) extra->push_back(row.get_int64(row.columns() - 1));
         last = obj;

@@ -25,7 +25,9 @@ namespace detail {
 struct InstanceState {
     std::string alias = "default";
     std::vector<const FieldMeta*> deferred;  ///< fields not loaded (only()/defer())
-    std::map<std::string, Value, std::less<>> annotations;
+    /// annotate() values: names shared by every row of a result, values per row
+    std::shared_ptr<const std::vector<std::string>> annotation_names;
+    std::vector<Value> annotations;
     /// prefetch_related results per relation (keyed by the declaring field): a std::vector<M>
     std::map<const FieldMeta*, std::shared_ptr<void>> prefetched;
 };
