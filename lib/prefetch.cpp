@@ -54,7 +54,7 @@ std::vector<std::int64_t> distinct_keys(const std::vector<void*>& objs, const Fi
 }
 
 void level(const std::string& alias, const ModelMeta& m, const std::vector<void*>& objs,
-           const std::vector<std::string>& parts, std::size_t i) {
+           const std::vector<std::string>& parts, std::size_t i, const Query* parents) {
     if (objs.empty() || i == parts.size()) return;
     const std::string& name = parts[i];
     const FieldMeta* f = m.find(name);
@@ -106,15 +106,27 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
                 for (std::size_t k = 0; k < target->ops.size(group.get()); ++k)
                     next.push_back(target->ops.at(group.get(), k));
             }
-            return level(alias, *target, next, parts, i + 1);
+            return level(alias, *target, next, parts, i + 1, nullptr);
         }
         std::vector<std::int64_t> keys;
         for (void* o : objs) keys.push_back(key_of(m.pk_field(), o));
         std::vector<std::int64_t> owners;
-        auto vec = load(*target, alias, keys, [&](Query& q, const std::vector<Value>& part) {
-            if (m2m) q.add_link_filter(decl, !f, part);
-            else q.add_filter(decl.name + "__in", Operand(part), false);
-        }, m2m ? &owners : nullptr);
+        std::shared_ptr<void> vec;
+        if (parents && !m2m) {
+            // The first level of a reverse ForeignKey: `fk IN (the parents' query)`, one query
+            // however many parents, instead of batches of keys.
+            vec = target->ops.make_vector();
+            Query q(*target);
+            q.set_alias(alias);
+            q.add_filter(decl.name + "__in", Operand(std::make_shared<const Query>(*parents)), false);
+            OpsSink sink(*target, vec.get());
+            fetch(q, sink);
+        } else {
+            vec = load(*target, alias, keys, [&](Query& q, const std::vector<Value>& part) {
+                if (m2m) q.add_link_filter(decl, !f, part);
+                else q.add_filter(decl.name + "__in", Operand(part), false);
+            }, m2m ? &owners : nullptr);
+        }
         std::unordered_map<std::int64_t, std::shared_ptr<void>> groups;
         for (std::int64_t k : keys) groups.emplace(k, target->ops.make_vector());
         const std::size_t n = target->ops.size(vec.get());
@@ -134,7 +146,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
         throw FieldError("Cannot find '" + name + "' on " + m.name +
                          ": it is not a relation to prefetch_related()");
     }
-    level(alias, *target, next, parts, i + 1);
+    level(alias, *target, next, parts, i + 1, nullptr);
 }
 
 }  // namespace
@@ -146,7 +158,10 @@ void prefetch(const Query& q, const std::vector<void*>& objects) {
         for (std::size_t pos; (pos = p.find("__")) != std::string_view::npos; p.remove_prefix(pos + 2))
             parts.emplace_back(p.substr(0, pos));
         parts.emplace_back(p);
-        level(q.alias(), q.model(), objects, parts, 0);
+        // A parent query with its own prefetches or annotations is not reused as a subquery.
+        Query parents = q;
+        level(q.alias(), q.model(), objects, parts, 0,
+              q.annotations().empty() && !q.is_combined() ? &parents : nullptr);
     }
 }
 
