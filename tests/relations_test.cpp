@@ -253,3 +253,21 @@ TEST_CASE_FIXTURE(World, "models with relations convert to JSON with keys as ids
     Post back = j.get<Post>();
     CHECK(back.site.id() == cooking.id);
 }
+
+TEST_CASE_FIXTURE(World, "prefetch_related batches IN lists within the backend's parameter limit") {
+    std::vector<Post> posts(1200);
+    for (std::size_t i = 0; i < posts.size(); ++i) {
+        posts[i].site = cooking;
+        posts[i].headline = "bulk" + std::to_string(i);
+    }
+    Post::objects().bulk_create(posts);
+    posts[0].authors.add(ann);
+    posts[1199].authors.add(bob);
+    CaptureQueries q;
+    auto loaded = Post::objects().order_by("id").prefetch_related("authors").to_vector();
+    // SQLite binds at most 999 parameters: 1,200 keys need two link queries; PostgreSQL one.
+    CHECK(q.count() == (testdb::backend() == "sqlite" ? 3u : 2u));
+    CHECK(loaded.front().authors.all().size() == 1);
+    CHECK(loaded.back().authors.all()[0].name == "Bob");
+    CHECK(q.count() == (testdb::backend() == "sqlite" ? 3u : 2u));
+}
