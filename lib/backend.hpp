@@ -80,8 +80,6 @@ class Cursor {
     [[nodiscard]] const Row& row() const { return *stmt_; }
     /// Steps to the next row; false at the end.
     bool next();
-    /// Records and runs a statement bound through stmt() (no rows expected).
-    void run(const std::vector<Value>* params_for_capture = nullptr);
     /// Resets for another round of binds (prepared-once loops).
     void rearm();
 

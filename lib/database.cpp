@@ -271,11 +271,6 @@ bool Cursor::next() {
     return false;
 }
 
-void Cursor::run(const std::vector<Value>* params) {
-    if (capturing()) capture(*sql_, params ? *params : std::vector<Value>{});
-    next();
-}
-
 void Cursor::rearm() { stmt_->reset(); }
 
 }  // namespace detail

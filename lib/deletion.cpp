@@ -6,6 +6,7 @@
 #include <set>
 
 #include "backend.hpp"
+#include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/queryset_core.hpp"
 #include "dorm/transaction.hpp"
@@ -137,7 +138,7 @@ DeleteResult erase(const Query& q) {
             if (r.total) r.per_model[m.table] = r.total;
             return r;
         } catch (const IntegrityError& e) {
-            throw IntegrityError(m.name + ": " + e.what(), e.sqlstate);
+            rethrow_integrity(m, nullptr, e);
         }
     }
     Atomic tx(q.alias());

@@ -34,21 +34,6 @@ bool is_deferred(const ModelBase& b, const FieldMeta& f) {
     return s && std::find(s->deferred.begin(), s->deferred.end(), &f) != s->deferred.end();
 }
 
-// Adds the model and the offending values to a constraint error from the database.
-[[noreturn]] void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e) {
-    std::string msg = m.name + ": " + e.what();
-    std::string values;
-    std::string_view what = e.what();
-    for (const auto& f : m.fields) {
-        if (what.find(m.table + "." + f.column) == std::string_view::npos &&
-            what.find("(" + f.column + ")") == std::string_view::npos)
-            continue;
-        values += (values.empty() ? "" : ", ") + f.name + "=" + f.access->get(obj).repr();
-    }
-    if (!values.empty()) msg += " (" + values + ")";
-    throw IntegrityError(msg, e.sqlstate);
-}
-
 }  // namespace
 
 void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {

@@ -28,10 +28,6 @@ void mark(ModelBase& base, const std::string& alias, const std::vector<const Fie
     if (!deferred.empty()) base.state().deferred = deferred;
 }
 
-[[noreturn]] void rethrow_integrity(const ModelMeta& m, const IntegrityError& e) {
-    throw IntegrityError(m.name + ": " + e.what(), e.sqlstate);
-}
-
 }  // namespace
 
 namespace {
@@ -132,7 +128,7 @@ std::int64_t update(const Query& q, const std::vector<Assignment>& set) {
         cur.next();
         return cur.stmt().changes();
     } catch (const IntegrityError& e) {
-        rethrow_integrity(q.model(), e);
+        rethrow_integrity(q.model(), nullptr, e);
     }
 }
 
@@ -176,7 +172,7 @@ void insert_batches(Connection& c, const ModelMeta& m, const ObjectSpan& objs,
                 if (plan.returns_pk)
                     m.pk_field().access->set(objs.at(which[start + k]), Value(cur.row().get_int64(0)));
         } catch (const IntegrityError& e) {
-            rethrow_integrity(m, e);
+            rethrow_integrity(m, nullptr, e);
         }
     }
 }
@@ -196,7 +192,7 @@ void insert_rows(Connection& c, const ModelMeta& m, const ObjectSpan& objs,
             if (capturing()) capture(plan.sql.text, captured);
             cur->next();
         } catch (const IntegrityError& e) {
-            rethrow_integrity(m, e);
+            rethrow_integrity(m, obj, e);
         }
         if (plan.returns_pk) m.pk_field().access->set(obj, Value(cur->stmt().inserted_id()));
     }
@@ -258,7 +254,7 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
         try {
             cur->next();
         } catch (const IntegrityError& e) {
-            rethrow_integrity(m, e);
+            rethrow_integrity(m, nullptr, e);
         }
         total += cur->stmt().changes();
     }
@@ -415,6 +411,7 @@ bool Stream::next(void* obj, ModelBase& base) {
     for (std::size_t i = 0; i < impl_->fields.size(); ++i)
         impl_->fields[i]->access->read(obj, impl_->cursor.row(), int(i));
     mark(base, impl_->query.alias(), impl_->deferred);
+    attach_relations(impl_->query.model(), obj, true);
     return true;
 }
 

@@ -22,6 +22,21 @@ void check_required_relations(const ModelMeta& m, const void* obj) {
     }
 }
 
+void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e) {
+    std::string msg = m.name + ": " + e.what();
+    std::string values;
+    std::string_view what = e.what();
+    for (const FieldMeta* f : m.columns) {
+        if (!obj || !f->access) break;
+        if (what.find(m.table + "." + f->column) == std::string_view::npos &&
+            what.find("(" + f->column + ")") == std::string_view::npos)
+            continue;
+        values += (values.empty() ? "" : ", ") + f->name + "=" + f->access->get(obj).repr();
+    }
+    if (!values.empty()) msg += " (" + values + ")";
+    throw IntegrityError(msg, e.sqlstate);
+}
+
 void attach_relations(const ModelMeta& m, void* obj, bool multi_row) {
     for (const FieldMeta* f : m.relations) f->access->attach(obj, multi_row);
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "dorm/error.hpp"
 #include "dorm/meta.hpp"
 
 namespace dorm::detail {
@@ -14,6 +15,9 @@ namespace dorm::detail {
 [[nodiscard]] bool pk_unset(const ModelMeta& m, const void* obj);
 /// A ForeignKey that is NOT NULL but unset: IntegrityError before any SQL, naming it.
 void check_required_relations(const ModelMeta& m, const void* obj);
+/// Rethrows a constraint error from the database naming the model and, when the object is
+/// known, the offending fields' values.
+[[noreturn]] void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e);
 /// Lets the object's relation members find it (after a save or load).
 void attach_relations(const ModelMeta& m, void* obj, bool multi_row);
 /// Sets auto_now fields (and auto_now_add ones when inserting) to `at`.

@@ -271,3 +271,12 @@ TEST_CASE_FIXTURE(World, "prefetch_related batches IN lists within the backend's
     CHECK(loaded.back().authors.all()[0].name == "Bob");
     CHECK(q.count() == (testdb::backend() == "sqlite" ? 3u : 2u));
 }
+
+TEST_CASE_FIXTURE(World, "objects streamed by iterator() can use their relations") {
+    post(cooking, "streamed", 1);
+    for (Post& p : Post::objects().iterator()) {  // regression: streamed rows were not tied to their fields
+        p.authors.add(ann);
+        CHECK(p.site->name == "Cooking");
+    }
+    CHECK(Post::objects().filter("authors", ann).count() == 1);
+}
