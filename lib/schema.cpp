@@ -33,8 +33,7 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
     std::vector<std::string> out;
     auto references = [&](const FieldMeta& f) {
         const ModelMeta& t = f.relation->target();
-        return "REFERENCES " + d.quote(t.table) + " (" + d.quote(t.pk_field().column) +
-               ") DEFERRABLE INITIALLY DEFERRED";
+        return d.references_sql(t.table, t.pk_field().column);
     };
     std::string t = "CREATE TABLE " + d.quote(m.table) + " (";
     bool first = true;
@@ -70,8 +69,8 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
             const ModelMeta& target = f->relation->target();
             std::string name = index_name(m.table, {f->column},
                                           "_fk_" + target.table + "_" + target.pk_field().column, d);
-            out.push_back("ALTER TABLE " + d.quote(m.table) + " ADD CONSTRAINT " + d.quote(name) +
-                          " FOREIGN KEY (" + d.quote(f->column) + ") " + references(*f));
+            out.push_back(d.foreign_key_constraint_sql(m.table, name, f->column, target.table,
+                                                       target.pk_field().column));
         }
     }
     for (const FieldMeta* fp : m.columns) {

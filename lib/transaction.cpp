@@ -9,7 +9,7 @@ namespace {
 
 void begin(detail::Connection& c) {
     if (c.savepoints.empty()) {
-        c.execute(c.begin_sql());
+        c.execute(c.dialect().begin_sql());
         c.needs_rollback = false;
         c.savepoints.push_back({"", c.on_commit.size()});
     } else {

@@ -88,6 +88,25 @@ class Dialect {
     [[nodiscard]] virtual std::string drop_table_sql(const std::string& table) const {
         return "DROP TABLE IF EXISTS " + quote(table);
     }
+    /// The REFERENCES clause of a foreign-key column, checked at commit as Django's are:
+    /// `REFERENCES "author" ("id") DEFERRABLE INITIALLY DEFERRED`.
+    [[nodiscard]] virtual std::string references_sql(const std::string& target_table,
+                                                     const std::string& target_column) const = 0;
+    /// A foreign key added after CREATE TABLE (dialects without inline_references()):
+    /// `ALTER TABLE "t" ADD CONSTRAINT "name" FOREIGN KEY ("col") REFERENCES ...`.
+    [[nodiscard]] virtual std::string foreign_key_constraint_sql(
+        const std::string& table, const std::string& name, const std::string& column,
+        const std::string& target_table, const std::string& target_column) const {
+        return "ALTER TABLE " + quote(table) + " ADD CONSTRAINT " + quote(name) +
+               " FOREIGN KEY (" + quote(column) + ") " + references_sql(target_table, target_column);
+    }
+
+    /// Statements run once on every new connection, before anything else (session settings).
+    [[nodiscard]] virtual std::vector<std::string> session_setup_sql() const { return {}; }
+    /// The statement that opens the outermost transaction of an atomic block.
+    [[nodiscard]] virtual std::string begin_sql() const { return "BEGIN"; }
+    /// Frees a server-side prepared statement by name ("" when statements are client-side).
+    [[nodiscard]] virtual std::string deallocate_sql(std::string_view) const { return {}; }
 };
 
 /// The dialect for a vendor name ("sqlite", "postgresql"); throws ConfigError otherwise.

@@ -126,6 +126,18 @@ class PostgresqlDialect final : public Dialect {
     std::string drop_table_sql(const std::string& table) const override {
         return "DROP TABLE IF EXISTS " + quote(table) + " CASCADE";
     }
+    std::string references_sql(const std::string& target_table,
+                               const std::string& target_column) const override {
+        return "REFERENCES " + quote(target_table) + " (" + quote(target_column) +
+               ") DEFERRABLE INITIALLY DEFERRED";
+    }
+    // Datetimes are stored and read as UTC whatever the server's default zone.
+    std::vector<std::string> session_setup_sql() const override {
+        return {"SET TIME ZONE 'UTC'"};
+    }
+    std::string deallocate_sql(std::string_view name) const override {
+        return "DEALLOCATE " + quote(name);
+    }
 };
 
 }  // namespace

@@ -170,6 +170,18 @@ class SqliteDialect final : public Dialect {
     std::string table_exists_sql() const override {
         return "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?";
     }
+    std::string references_sql(const std::string& target_table,
+                               const std::string& target_column) const override {
+        return "REFERENCES " + quote(target_table) + " (" + quote(target_column) +
+               ") DEFERRABLE INITIALLY DEFERRED";
+    }
+    // SQLite leaves foreign keys unchecked unless each connection asks for them.
+    std::vector<std::string> session_setup_sql() const override {
+        return {"PRAGMA foreign_keys = ON"};
+    }
+    // IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
+    // instead of deadlocking when both try to upgrade a read lock.
+    std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
 };
 
 }  // namespace
