@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,15 +39,18 @@ class Connection {
    public:
     virtual ~Connection() = default;
     [[nodiscard]] virtual const sql::Dialect& dialect() const = 0;
-    /// A prepared statement for this SQL text, cached per connection.
-    virtual Statement& prepare(const std::string& sql);
+    /// The cached prepared statement for this SQL text, prepared on a miss; beyond the
+    /// capacity the least recently used idle statement is dropped (statements in use never
+    /// are). nullptr when the capacity is 0: the caller prepares its own.
+    Statement* prepare(const std::string& sql);
     /// A statement that is not cached (for a cached one still in use).
     virtual std::unique_ptr<Statement> prepare_uncached(const std::string& sql) = 0;
     /// Runs SQL without parameters or results (DDL, transaction control).
     virtual void execute(const std::string& sql) = 0;
     /// Whether the connection still works (after an error).
     [[nodiscard]] virtual bool alive() = 0;
-    [[nodiscard]] virtual std::string begin_sql() const { return "BEGIN"; }
+    /// How many prepared statements the cache keeps (ConnectOptions::statement_cache_size).
+    void set_statement_cache_capacity(std::size_t n);
 
     // Transaction state, kept by transaction.cpp.
     std::vector<Savepoint> savepoints;  ///< empty: autocommit; [0] is the outer BEGIN
@@ -55,10 +60,23 @@ class Connection {
     std::string alias;
 
    protected:
-    void clear_cache() { cache_.clear(); }
+    /// Backends call it before closing their handle: statements must go first.
+    void clear_cache() {
+        index_.clear();
+        lru_.clear();
+    }
 
    private:
-    std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+    struct CachedStatement {
+        std::string sql;
+        std::unique_ptr<Statement> stmt;
+    };
+    void evict_beyond_capacity();
+
+    std::list<CachedStatement> lru_;  ///< most recently used first
+    /// Keys view the SQL text held by lru_'s nodes (list nodes never move).
+    std::unordered_map<std::string_view, std::list<CachedStatement>::iterator> index_;
+    std::size_t capacity_ = 256;
 };
 
 /// The calling thread's connection for an alias (opened on first use).
@@ -99,5 +117,8 @@ void capture(const std::string& sql, const std::vector<Value>& params);
 // Backend factories.
 std::unique_ptr<Connection> open_sqlite(const std::string& path);
 std::unique_ptr<Connection> open_postgresql(const std::string& conninfo);
+/// Throws ConfigError (naming `url`, password masked) when libpq would refuse the conninfo:
+/// bad syntax, an unknown option, a port that is not a number from 1 to 65535.
+void check_postgresql_conninfo(const std::string& conninfo, const std::string& url);
 
 }  // namespace dorm::detail

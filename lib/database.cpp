@@ -2,9 +2,12 @@
 #include "dorm/database.hpp"
 
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "backend.hpp"
 #include "dorm/error.hpp"
@@ -19,6 +22,7 @@ struct AliasConfig {
     std::string vendor;  ///< "sqlite" or "postgresql"
     std::string target;  ///< file path / memdb URI, or libpq conninfo
     std::size_t pool_size = 4;
+    std::size_t statement_cache_size = 256;
     std::atomic<bool> closed{false};
     std::unique_ptr<Connection> keeper;  ///< holds a :memory: database alive
     std::mutex pool_mutex;
@@ -58,20 +62,75 @@ std::unique_ptr<Connection> open(const AliasConfig& cfg, const std::string& alia
     std::unique_ptr<Connection> c = cfg.vendor == "sqlite" ? open_sqlite(cfg.target)
                                                            : open_postgresql(cfg.target);
     c->alias = alias;
+    c->set_statement_cache_capacity(cfg.statement_cache_size);
+    for (const auto& s : c->dialect().session_setup_sql()) c->execute(s);
     return c;
 }
 
-std::string percent_decode(std::string_view s) {
+// ---- URLs ------------------------------------------------------------------------------
+
+[[noreturn]] void bad_url(const std::string& url, const std::string& why) {
+    throw ConfigError("bad database URL '" + mask_url(url) + "': " + why);
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// RFC 3986 percent-decoding of one part of the URL, named by `part` in the message. The
+// password's own characters never appear in a message.
+std::string percent_decode(std::string_view s, const std::string& url, std::string_view part) {
     std::string out;
+    out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '%' && i + 2 < s.size()) {
-            out += char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
+        if (s[i] != '%') {
             out += s[i];
+            continue;
         }
+        const int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
+        const int lo = hi >= 0 ? hex_digit(s[i + 2]) : -1;
+        if (lo < 0 || (hi == 0 && lo == 0)) {
+            std::string why = "malformed percent-encoding in the " + std::string(part);
+            if (part.find("password") == std::string_view::npos) why += " ('" + std::string(s.substr(i, 3)) + "')";
+            bad_url(url, why + " (expected %XX, two hex digits, not %00)");
+        }
+        out += char(hi * 16 + lo);
+        i += 2;
     }
     return out;
+}
+
+// A count from the URL (digits only, no sign, no overflow).
+std::size_t parse_count(std::string_view s, const std::string& url, std::string_view what) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        bad_url(url, std::string(what) + " '" + std::string(s) + "' is not a number");
+    return n;
+}
+
+// Takes dorm's own `statement_cache_size=N` out of the query string (the driver would
+// refuse it) and returns N; the rest of the query is left as written.
+std::optional<std::size_t> take_cache_size(std::string& rest, const std::string& url) {
+    const auto q = rest.find('?');
+    if (q == std::string::npos) return std::nullopt;
+    constexpr std::string_view key = "statement_cache_size=";
+    std::string kept;
+    std::optional<std::size_t> n;
+    std::string_view query = std::string_view(rest).substr(q + 1);
+    while (true) {
+        const auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        if (kv.starts_with(key)) n = parse_count(kv.substr(key.size()), url, "statement_cache_size");
+        else kept += (kept.empty() ? "" : "&") + std::string(kv);
+        if (amp == std::string_view::npos) break;
+        query = query.substr(amp + 1);
+    }
+    if (n) rest = rest.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+    return n;
 }
 
 // libpq's conninfo value: quoted, with ' and \ escaped.
@@ -84,77 +143,137 @@ std::string conninfo_value(const std::string& v) {
     return out + "'";
 }
 
-// postgresql://user:pw@host:port/db?k=v, or SOCI's key=value form after the scheme.
-std::string postgres_conninfo(const std::string& url, const std::string& rest) {
-    auto eq = rest.find('=');
-    if (eq != std::string::npos && rest.find_first_of("@/") > eq) return rest;  // key=value
-    std::string_view r = rest;
-    std::string query;
+// The conninfo being built from a URL: key='value' pairs, empty values left out.
+struct Conninfo {
+    std::string text;
+    void add(std::string_view key, const std::string& v) {
+        if (v.empty()) return;
+        text += (text.empty() ? "" : " ") + std::string(key) + "=" + conninfo_value(v);
+    }
+};
+
+// user:password@ before the host.
+void add_credentials(Conninfo& out, std::string_view cred, const std::string& url) {
+    const auto colon = cred.find(':');
+    out.add("user", percent_decode(cred.substr(0, colon), url, "user"));
+    if (colon != std::string_view::npos)
+        out.add("password", percent_decode(cred.substr(colon + 1), url, "password"));
+}
+
+// host, host:port, [v6], [v6]:port. The port is checked with the rest of the conninfo.
+void add_host_port(Conninfo& out, std::string_view hostport, const std::string& url) {
+    std::string_view host = hostport, port;
+    bool has_port = false;
+    if (hostport.starts_with('[')) {
+        const auto close = hostport.find(']');
+        if (close == std::string_view::npos) bad_url(url, "'[' without ']' around the IPv6 host");
+        host = hostport.substr(1, close - 1);
+        std::string_view after = hostport.substr(close + 1);
+        if (!after.empty() && !after.starts_with(':'))
+            bad_url(url, "unexpected '" + std::string(after) + "' after the IPv6 host");
+        has_port = !after.empty();
+        if (has_port) port = after.substr(1);
+    } else if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+        host = hostport.substr(0, colon);
+        port = hostport.substr(colon + 1);
+        has_port = true;
+    }
+    out.add("host", percent_decode(host, url, "host"));
+    if (has_port && port.empty()) bad_url(url, "empty port after ':'");
+    out.add("port", std::string(port));
+}
+
+// ?k=v&k2=v2: libpq options (sslmode, connect_timeout, ...), checked with the conninfo.
+void add_query(Conninfo& out, std::string_view query, const std::string& url) {
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        const auto eq = kv.find('=');
+        if (eq == std::string_view::npos || eq == 0)
+            bad_url(url, "malformed option '" + std::string(kv) + "' (expected key=value)");
+        out.add(kv.substr(0, eq), percent_decode(kv.substr(eq + 1), url, "option " + std::string(kv.substr(0, eq))));
+        if (amp == std::string_view::npos) break;
+        query = query.substr(amp + 1);
+    }
+}
+
+// postgresql://user:pw@host:port/db?k=v, as libpq's key='value' conninfo.
+std::string postgres_url_conninfo(std::string_view r, const std::string& url) {
+    std::string_view query;
     if (auto q = r.find('?'); q != std::string_view::npos) {
-        query = std::string(r.substr(q + 1));
+        query = r.substr(q + 1);
         r = r.substr(0, q);
     }
-    std::string out;
-    auto add = [&](const char* key, const std::string& v) {
-        if (!v.empty()) out += (out.empty() ? "" : " ") + std::string(key) + "=" + conninfo_value(v);
-    };
     std::string_view hostport = r, db;
     if (auto slash = r.find('/'); slash != std::string_view::npos) {
         hostport = r.substr(0, slash);
         db = r.substr(slash + 1);
     }
+    Conninfo out;
     if (auto at = hostport.rfind('@'); at != std::string_view::npos) {
-        std::string_view cred = hostport.substr(0, at);
+        add_credentials(out, hostport.substr(0, at), url);
         hostport = hostport.substr(at + 1);
-        auto colon = cred.find(':');
-        add("user", percent_decode(cred.substr(0, colon)));
-        if (colon != std::string_view::npos) add("password", percent_decode(cred.substr(colon + 1)));
     }
-    std::string_view host = hostport, port;
-    if (auto colon = hostport.rfind(':'); colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
-        host = hostport.substr(0, colon);
-        port = hostport.substr(colon + 1);
-    }
-    add("host", percent_decode(host));
-    add("port", std::string(port));
-    add("dbname", percent_decode(db));
-    std::size_t start = 0;
-    while (start < query.size()) {
-        auto amp = query.find('&', start);
-        std::string kv = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        auto e = kv.find('=');
-        if (e == std::string::npos) throw ConfigError("malformed option '" + kv + "' in '" + mask_url(url) + "'");
-        add(kv.substr(0, e).c_str(), percent_decode(kv.substr(e + 1)));
-        if (amp == std::string::npos) break;
-        start = amp + 1;
-    }
-    if (out.empty()) throw ConfigError("database URL '" + mask_url(url) + "' names no server");
-    return out;
+    add_host_port(out, hostport, url);
+    out.add("dbname", percent_decode(db, url, "database name"));
+    add_query(out, query, url);
+    if (out.text.empty()) bad_url(url, "it names no server (postgresql://user:password@host:port/db)");
+    return out.text;
 }
 
-std::shared_ptr<AliasConfig> parse_url(const std::string& url) {
+// SOCI's key=value form after the scheme (passed on as it is): an '=' before any of the
+// characters that end a URL's host.
+bool is_key_value_form(const std::string& rest) {
+    const auto eq = rest.find('=');
+    return eq != std::string::npos && rest.find_first_of("@/?") > eq;
+}
+
+void parse_sqlite(AliasConfig& cfg, std::string rest, const std::string& url) {
+    if (auto n = take_cache_size(rest, url)) cfg.statement_cache_size = *n;
+    if (rest.empty())
+        bad_url(url, "it names no file (sqlite3://app.db or sqlite3://:memory:)");
+    if (rest == ":memory:") {
+        static std::atomic<int> counter{0};
+        // memdb: one in-memory database shared by every connection of the alias,
+        // with ordinary file locking (so busy_timeout applies).
+        cfg.target = "file:/dorm-memory-" + std::to_string(++counter) + "?vfs=memdb";
+    } else {
+        cfg.target = rest;
+    }
+}
+
+void parse_postgresql(AliasConfig& cfg, std::string rest, const std::string& url) {
+    if (is_key_value_form(rest)) {
+        cfg.target = rest;
+    } else {
+        if (auto n = take_cache_size(rest, url)) cfg.statement_cache_size = *n;
+        cfg.target = postgres_url_conninfo(rest, url);
+    }
+    check_postgresql_conninfo(cfg.target, url);
+}
+
+std::string lowercase(std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// A statement_cache_size in the URL wins over ConnectOptions (the URL is the deployment's).
+std::shared_ptr<AliasConfig> parse_url(const std::string& url, std::size_t statement_cache_size) {
     auto cfg = std::make_shared<AliasConfig>();
     cfg->url = url;
+    cfg->statement_cache_size = statement_cache_size;
     auto sep = url.find("://");
     if (sep == std::string::npos || sep == 0)
         throw ConfigError("malformed database URL '" + mask_url(url) +
                           "' (expected scheme://..., e.g. sqlite3://app.db)");
-    std::string scheme = url.substr(0, sep), rest = url.substr(sep + 3);
-    if (scheme == "sqlite3" || scheme == "sqlite") {
+    const std::string scheme = url.substr(0, sep), rest = url.substr(sep + 3);
+    const std::string lower = lowercase(scheme);  // schemes are case-insensitive (RFC 3986)
+    if (lower == "sqlite3" || lower == "sqlite") {
         cfg->vendor = "sqlite";
-        if (rest.empty())
-            throw ConfigError("database URL '" + url + "' names no file (sqlite3://app.db or sqlite3://:memory:)");
-        if (rest == ":memory:") {
-            static std::atomic<int> counter{0};
-            // memdb: one in-memory database shared by every connection of the alias,
-            // with ordinary file locking (so busy_timeout applies).
-            cfg->target = "file:/dorm-memory-" + std::to_string(++counter) + "?vfs=memdb";
-        } else {
-            cfg->target = rest;
-        }
-    } else if (scheme == "postgresql" || scheme == "postgres") {
+        parse_sqlite(*cfg, rest, url);
+    } else if (lower == "postgresql" || lower == "postgres") {
         cfg->vendor = "postgresql";
-        cfg->target = postgres_conninfo(url, rest);
+        parse_postgresql(*cfg, rest, url);
     } else {
         throw ConfigError("unknown database scheme '" + scheme + "' in '" + mask_url(url) +
                           "' (choices: postgresql, sqlite3)");
@@ -213,10 +332,44 @@ void capture(const std::string& sql, const std::vector<Value>& params) {
     for (CaptureQueries* c : active_captures) c->record(sql, params);
 }
 
-Statement& Connection::prepare(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) it = cache_.emplace(sql, prepare_uncached(sql)).first;
-    return *it->second;
+Statement* Connection::prepare(const std::string& sql) {
+    if (capacity_ == 0) return nullptr;
+    if (auto it = index_.find(sql); it != index_.end()) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return it->second->stmt.get();
+    }
+    // Prepared before it is inserted: a statement that fails to prepare leaves no entry.
+    auto stmt = prepare_uncached(sql);
+    lru_.push_front({sql, std::move(stmt)});
+    index_.emplace(lru_.front().sql, lru_.begin());
+    evict_beyond_capacity();
+    return lru_.front().stmt.get();
+}
+
+void Connection::evict_beyond_capacity() {
+    // From the least recently used end; the newest (front) entry is about to be used. Only
+    // when every older statement is in use (cursors nested deeper than the capacity) does
+    // the cache stay above capacity, until they are done.
+    auto it = lru_.end();
+    while (lru_.size() > capacity_ && it != std::next(lru_.begin())) {
+        --it;
+        if (it->stmt->in_use) continue;
+        index_.erase(it->sql);
+        it = lru_.erase(it);
+    }
+}
+
+void Connection::set_statement_cache_capacity(std::size_t n) {
+    capacity_ = n;
+    if (n == 0) {
+        std::erase_if(lru_, [&](const CachedStatement& c) {
+            if (c.stmt->in_use) return false;
+            index_.erase(c.sql);
+            return true;
+        });
+    } else if (!lru_.empty()) {
+        evict_beyond_capacity();
+    }
 }
 
 // ---- Cursor ---------------------------------------------------------------------------
@@ -232,12 +385,12 @@ void check_usable(Connection& c) {
 
 Cursor::Cursor(Connection& c, const std::string& sql) : conn_(c), sql_(&sql) {
     check_usable(c);
-    Statement& s = c.prepare(sql);
-    if (s.in_use) {
+    Statement* s = c.prepare(sql);
+    if (!s || s->in_use) {
         owned_ = c.prepare_uncached(sql);
         stmt_ = owned_.get();
     } else {
-        stmt_ = &s;
+        stmt_ = s;
     }
     stmt_->in_use = true;
 }
@@ -277,25 +430,48 @@ void Cursor::rearm() { stmt_->reset(); }
 
 // ---- public API -------------------------------------------------------------------------
 
+namespace {
+
+// The end of a conninfo value that starts at `from`: a quoted value runs to its closing
+// quote (backslash escapes), a bare one to the next space, or to '&' in a URL's query.
+std::size_t value_end(const std::string& s, std::size_t from) {
+    if (from < s.size() && s[from] == '\'') {
+        for (std::size_t i = from + 1; i < s.size(); ++i) {
+            if (s[i] == '\\') ++i;
+            else if (s[i] == '\'') return i + 1;
+        }
+        return s.size();
+    }
+    auto end = s.find_first_of(" &", from);
+    return end == std::string::npos ? s.size() : end;
+}
+
+}  // namespace
+
 std::string mask_url(const std::string& url) {
     std::string out = url;
+    // user:password@ in the authority; the last '@' before the query, since an unescaped
+    // '@' in the password belongs to it (masking too much is harmless, too little is not).
+    // Without "://" (a malformed URL) the scheme's ':' is taken for the password's, which
+    // masks the scheme's tail too.
     auto scheme = out.find("://");
-    auto at = out.find('@');
-    if (scheme != std::string::npos && at != std::string::npos && at > scheme) {
-        auto colon = out.find(':', scheme + 3);
+    const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+    auto at = out.rfind('@', out.find('?'));
+    if (at != std::string::npos && at > start) {
+        auto colon = out.find(':', start);
         if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
     }
-    auto pw = out.find("password=");
-    if (pw != std::string::npos) {
-        auto end = out.find(' ', pw);
-        out.replace(pw + 9, (end == std::string::npos ? out.size() : end) - pw - 9, "***");
+    constexpr std::string_view key = "password=";
+    for (auto pw = out.find(key); pw != std::string::npos; pw = out.find(key, pw + key.size())) {
+        const auto from = pw + key.size();
+        out.replace(from, value_end(out, from) - from, "***");
     }
     return out;
 }
 
 void connect(const std::string& url, const ConnectOptions& options) {
     using namespace detail;
-    auto cfg = parse_url(url);
+    auto cfg = parse_url(url, options.statement_cache_size);
     cfg->pool_size = options.pool_size;
     // Open once now, so a bad path or an unreachable server fails here, not on first use.
     auto first = open(*cfg, options.alias);

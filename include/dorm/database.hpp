@@ -13,10 +13,18 @@ namespace dorm {
 struct ConnectOptions {
     std::string alias = "default";
     std::size_t pool_size = 4;  ///< connections kept for reuse by the alias's threads
+    /// Prepared statements each connection keeps, least recently used dropped first (on
+    /// PostgreSQL also deallocated on the server); 0 prepares every statement afresh.
+    /// `?statement_cache_size=N` in the URL overrides it.
+    std::size_t statement_cache_size = 256;
 };
 
 /// Opens an alias: `sqlite3://app.db`, `sqlite3://:memory:`, `postgresql://...`.
-/// Every thread gets its own connection on first use. Throws ConfigError on a bad URL.
+/// Every thread gets its own connection on first use. Throws ConfigError on a bad URL
+/// (bad percent-encoding, port, option or scheme), with the password masked.
+/// ```
+/// dorm::connect("postgresql://app:s%40cret@db:5432/app?statement_cache_size=64");
+/// ```
 void connect(const std::string& url, const ConnectOptions& options = {});
 /// DATABASE_URL from the environment, else sqlite3://db.sqlite3.
 void connect();

@@ -3,6 +3,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -61,8 +62,9 @@ class PgStatement final : public Statement {
     }
     ~PgStatement() override {
         reset();
+        // The server keeps a prepared statement for the whole session unless told.
         if (PQstatus(conn_) == CONNECTION_OK) {
-            std::string dealloc = "DEALLOCATE " + name_;
+            const std::string dealloc = sql::dialect_for("postgresql").deallocate_sql(name_);
             PQclear(PQexec(conn_, dealloc.c_str()));
         }
     }
@@ -208,7 +210,6 @@ class PgConnection final : public Connection {
             throw OperationalError("cannot connect to PostgreSQL '" + mask_url(conninfo) + "': " + e.what(), "08001");
         }
         conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
-        execute("SET TIME ZONE 'UTC'");
     }
     ~PgConnection() override { clear_cache(); }
 
@@ -237,10 +238,42 @@ class PgConnection final : public Connection {
     std::uint64_t counter_ = 0;
 };
 
+// libpq reads a port with atoi at connect time; checked here it is a ConfigError at once.
+void check_ports(std::string_view ports, const std::string& url) {
+    while (true) {  // a comma-separated list, one per host
+        const auto comma = ports.find(',');
+        const std::string_view p = ports.substr(0, comma);
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+        if (!p.empty() && (ec != std::errc() || end != p.data() + p.size() || n == 0 || n > 65535))
+            throw ConfigError("bad database URL '" + mask_url(url) + "': port '" + std::string(p) +
+                              "' is not a number from 1 to 65535");
+        if (comma == std::string_view::npos) return;
+        ports = ports.substr(comma + 1);
+    }
+}
+
 }  // namespace
 
 std::unique_ptr<Connection> open_postgresql(const std::string& conninfo) {
     return std::make_unique<PgConnection>(conninfo);
+}
+
+void check_postgresql_conninfo(const std::string& conninfo, const std::string& url) {
+    char* err = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
+    if (!options) {
+        std::string why = err ? err : "out of memory";
+        PQfreemem(err);
+        while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+        throw ConfigError("bad database URL '" + mask_url(url) + "': " + why);
+    }
+    struct Free {
+        PQconninfoOption* o;
+        ~Free() { PQconninfoFree(o); }
+    } freed{options};
+    for (const PQconninfoOption* o = options; o->keyword; ++o)
+        if (o->val && std::string_view(o->keyword) == "port") check_ports(o->val, url);
 }
 
 }  // namespace dorm::detail

@@ -3,8 +3,13 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>  // puts <sqlite3.h> into namespace sqlite_api
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <cmath>
-#include <regex>
+#include <list>
+#include <string_view>
+#include <unordered_map>
 
 #include "../backend.hpp"
 #include "dorm/error.hpp"
@@ -113,31 +118,107 @@ class SqliteStatement final : public Statement {
     std::string sql_;
 };
 
-// REGEXP for SQLite, which has the operator but no function behind it. A leading "(?i)"
-// (how the iregex lookup is rendered, as in Django) makes the match case-insensitive.
+// PCRE2's text for an error code.
+std::string pcre2_message(int pcre2_error) {
+    PCRE2_UCHAR buf[256];
+    int n = pcre2_get_error_message(pcre2_error, buf, sizeof buf / sizeof buf[0]);
+    return n < 0 ? "error " + std::to_string(pcre2_error) : std::string(reinterpret_cast<char*>(buf), std::size_t(n));
+}
+
+// REGEXP for SQLite, which has the operator but no function behind it: PCRE2 in UTF mode
+// with Unicode properties, so that `.` and `{n}` count characters and `\w` matches letters
+// beyond ASCII, as PostgreSQL's `~` does. The iregex lookup is rendered as a leading "(?i)"
+// (as in Django), which PCRE2 reads itself, with Unicode case folding.
+class RegexCache {
+   public:
+    struct Compiled {
+        pcre2_code* code = nullptr;
+        pcre2_match_data* match = nullptr;
+        Compiled() = default;
+        Compiled(const Compiled&) = delete;
+        Compiled& operator=(const Compiled&) = delete;
+        ~Compiled() {
+            pcre2_match_data_free(match);
+            pcre2_code_free(code);
+        }
+    };
+
+    /// The compiled pattern, or nullptr with `error` set when it does not compile.
+    const Compiled* get(std::string_view pattern, std::string& error) {
+        if (auto it = index_.find(pattern); it != index_.end()) {
+            lru_.splice(lru_.begin(), lru_, it->second);
+            return &it->second->compiled;
+        }
+        lru_.emplace_front();
+        Entry& e = lru_.front();
+        e.pattern.assign(pattern);
+        if (!compile(e, error)) {
+            lru_.pop_front();
+            return nullptr;
+        }
+        index_.emplace(e.pattern, lru_.begin());
+        if (lru_.size() > kCapacity) {
+            index_.erase(lru_.back().pattern);
+            lru_.pop_back();
+        }
+        return &e.compiled;
+    }
+
+   private:
+    // Patterns are mostly constants of a few queries; a bound keeps patterns built from
+    // column values from growing the cache without end.
+    static constexpr std::size_t kCapacity = 64;
+    struct Entry {
+        std::string pattern;
+        Compiled compiled;
+    };
+
+    static bool compile(Entry& e, std::string& error) {
+        int code = 0;
+        PCRE2_SIZE offset = 0;
+        e.compiled.code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(e.pattern.data()), e.pattern.size(),
+                                        PCRE2_UTF | PCRE2_UCP, &code, &offset, nullptr);
+        if (!e.compiled.code) {
+            error = "invalid regular expression '" + e.pattern + "': " + pcre2_message(code) +
+                    " at offset " + std::to_string(offset);
+            return false;
+        }
+        pcre2_jit_compile(e.compiled.code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter
+        e.compiled.match = pcre2_match_data_create_from_pattern(e.compiled.code, nullptr);
+        if (!e.compiled.match) error = "out of memory for regular expression '" + e.pattern + "'";
+        return e.compiled.match != nullptr;
+    }
+
+    std::list<Entry> lru_;  ///< most recently used first
+    std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;
+};
+
+std::string_view text_of(sqlite3_value* v) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+    return {p ? p : "", std::size_t(sqlite3_value_bytes(v))};
+}
+
 void regexp_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
         sqlite3_result_null(ctx);
         return;
     }
-    auto* re = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 0));
+    auto* cache = static_cast<RegexCache*>(sqlite3_user_data(ctx));
+    std::string error;
+    const RegexCache::Compiled* re = cache->get(text_of(argv[0]), error);
     if (!re) {
-        std::string pattern(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
-        auto flags = std::regex::ECMAScript;
-        if (pattern.rfind("(?i)", 0) == 0) {
-            pattern.erase(0, 4);
-            flags |= std::regex::icase;
-        }
-        try {
-            re = new std::regex(pattern, flags);
-        } catch (const std::regex_error& e) {
-            sqlite3_result_error(ctx, ("invalid regular expression: " + pattern).c_str(), -1);
-            return;
-        }
-        sqlite3_set_auxdata(ctx, 0, re, [](void* p) { delete static_cast<std::regex*>(p); });
+        sqlite3_result_error(ctx, error.c_str(), int(error.size()));
+        return;
     }
-    const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-    sqlite3_result_int(ctx, std::regex_search(text, *re) ? 1 : 0);
+    const std::string_view subject = text_of(argv[1]);
+    int rc = pcre2_match(re->code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                         re->match, nullptr);
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) {
+        sqlite3_result_int(ctx, rc >= 0 ? 1 : 0);
+        return;
+    }
+    error = "REGEXP cannot match: " + pcre2_message(rc);
+    sqlite3_result_error(ctx, error.c_str(), int(error.size()));
 }
 
 // STDDEV_POP and VAR_POP, which SQLite lacks (Django registers its own too): Welford's
@@ -180,8 +261,7 @@ class SqliteConnection final : public Connection {
         db_ = static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
         sqlite3_extended_result_codes(db_, 1);
         sqlite3_busy_timeout(db_, 30000);
-        execute("PRAGMA foreign_keys = ON");
-        sqlite3_create_function(db_, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+        sqlite3_create_function(db_, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, &regexes_,
                                 regexp_function, nullptr, nullptr);
         sqlite3_create_function(db_, "VAR_POP", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                                 nullptr, moments_step, variance_final);
@@ -204,11 +284,9 @@ class SqliteConnection final : public Connection {
         if (rc != SQLITE_OK) raise(db_, rc, sql);
     }
     bool alive() override { return true; }
-    // IMMEDIATE takes the write lock at BEGIN, so two writers queue on the busy timeout
-    // instead of deadlocking when both try to upgrade a read lock.
-    std::string begin_sql() const override { return "BEGIN IMMEDIATE"; }
 
    private:
+    RegexCache regexes_;  ///< before session_: REGEXP may run until the session closes
     soci::session session_;
     sqlite3* db_ = nullptr;
 };
