@@ -113,10 +113,28 @@ TEST_CASE("API.md sections 1-6 and 10, as written") {
     CHECK(Entry::objects().get({{"author", a}, {"headline", "Hello"}}).id == e.id);
     std::optional<Entry> f = qs.first();  qs.last();
     CHECK(f->id == e.id);
+    CHECK(qs.last()->id == e.id);
     CHECK(Entry::objects().all()[2].headline == "Misc");
     CHECK(Entry::objects().slice(1, 2).count() == 1);
     CHECK(Entry::objects().slice(1).count() == 2);
     (void)qs.reverse(); (void)qs.distinct(); (void)qs.none(); (void)qs.all();
+    auto heads = [](const auto& set) {
+        std::vector<std::string> out;
+        for (const Entry& x : set) out.push_back(x.headline);
+        return out;
+    };
+    using Heads = std::vector<std::string>;
+    CHECK(heads(Entry::objects().all()) == Heads{"Hello", "Draft post", "Misc"});  // -pub_date
+    CHECK(heads(Entry::objects().reverse()) == Heads{"Misc", "Draft post", "Hello"});
+    CHECK(heads(qs.reverse()) == Heads{"Hello"});
+    CHECK(heads(Entry::objects().filter("rating__gte", 4).distinct()) == Heads{"Hello", "Misc"});
+    {
+        dorm::CaptureQueries none_q;
+        CHECK(heads(qs.none()).empty());
+        CHECK(qs.none().count() == 0);
+        CHECK(none_q.count() == 0);  // none() runs nothing
+    }
+    CHECK(heads(qs.all()) == Heads{"Hello"});
     std::vector<Entry> v = qs.to_vector();
     CHECK(v.size() == 1);
     auto [ann, created] = Author::objects().get_or_create({{"name", "Ann"}},
@@ -333,28 +351,61 @@ TEST_CASE("API.md §5 expressions, as written") {
         Entry::objects().create([&](Entry& e) {
             e.blog = b;
             e.headline = "h" + std::to_string(r);
+            e.body_text = "body";
             e.rating = r;
             e.pub_date = testmodels::ymd(2026, unsigned(r), 1);
         });
     {
         using namespace dorm;   // expressions, all usable in annotate, filter, order_by, update
-        Entry::objects().annotate("grade", Case({When(Q("rating__gte", 4), "good"),
+        auto grades = Entry::objects().annotate("grade", Case({When(Q("rating__gte", 4), "good"),
                                                  When(Q("rating__lte", 2), "bad")}, "ok"));
-        Entry::objects().annotate("seen", Coalesce(F("n_comments"), F("rating"), 0));
-        Author::objects().annotate("shout", Upper(F("name")))   // also Lower, Length, Concat(a, b, ...),
+        auto seen = Entry::objects().annotate("seen", Coalesce(F("n_comments"), F("rating"), 0));
+        auto shout = Author::objects().annotate("shout", Upper(F("name")))   // also Lower, Length, Concat(a, b, ...),
               .order_by(Length(F("name")).desc());              //   Substr, Trim, Abs, Round, Greatest,
-        Entry::objects().annotate("month", Trunc("pub_date", "month"));   // Least, Cast(x, "text"), Now()
-        Entry::objects().annotate("rank", Window(Rank(), {.partition_by = {"blog"}, .order_by = {"-rating"}}))
+        auto months = Entry::objects().annotate("month", Trunc("pub_date", "month"));   // Least, Cast(x, "text"), Now()
+        auto ranked = Entry::objects().annotate("rank", Window(Rank(), {.partition_by = {"blog"}, .order_by = {"-rating"}}))
               .filter("rank", 1);                               // best entry per blog (Django 3.2 refuses this filter)
-        Entry::objects().annotate("running", Window(Sum("rating"), {.partition_by = {"blog"}, .order_by = {"pub_date"}}));
+        auto running = Entry::objects().annotate("running", Window(Sum("rating"), {.partition_by = {"blog"}, .order_by = {"pub_date"}}));
         auto newest = Entry::objects().filter("blog", OuterRef("id")).order_by("-pub_date");
-        Blog::objects().annotate("latest", Subquery(newest.values("headline").slice(0, 1)));
-        Blog::objects().filter(Exists(Entry::objects().filter("blog", OuterRef("id")).filter("rating", 5)));
-        Entry::objects().filter("blog__in", Blog::objects().filter("name__startswith", "C"));   // IN subquery
+        auto latest = Blog::objects().annotate("latest", Subquery(newest.values("headline").slice(0, 1)));
+        auto five = Blog::objects().filter(Exists(Entry::objects().filter("blog", OuterRef("id")).filter("rating", 5)));
+        auto in_c = Entry::objects().filter("blog__in", Blog::objects().filter("name__startswith", "C"));   // IN subquery
         auto both = Entry::objects().filter("rating", 5).union_(Entry::objects().filter("n_comments", 0));
-        Entry::objects().raw("SELECT * FROM blog_entry WHERE rating > %s", {3});  // model instances
-        Entry::objects().only("headline", "rating");   // other members keep their defaults;
-        Entry::objects().defer("body_text");           // save() then writes only the loaded fields
+        auto raw = Entry::objects().raw("SELECT * FROM blog_entry WHERE rating > %s", {3});  // model instances
+        auto only = Entry::objects().only("headline", "rating");   // other members keep their defaults;
+        auto deferred = Entry::objects().defer("body_text");           // save() then writes only the loaded fields
+
+        // Each evaluated: entries h2, h4, h5 (rating r, published on 2026-r-01), all in Cooking.
+        auto by_rating = [](auto set, const char* name) {
+            std::vector<std::string> out;
+            for (const Entry& x : set.order_by("rating")) out.push_back(x.template annotation<std::string>(name));
+            return out;
+        };
+        using Strings = std::vector<std::string>;
+        CHECK(by_rating(grades, "grade") == Strings{"bad", "good", "good"});
+        for (const Entry& x : seen) CHECK(x.annotation<std::int64_t>("seen") == 0);  // n_comments is 0, not NULL
+        auto shouted = shout.to_vector();
+        REQUIRE(shouted.size() == 1);
+        CHECK(shouted[0].annotation<std::string>("shout") == "ANN");
+        for (const Entry& x : months) CHECK(x.annotation<Date>("month") == x.pub_date);  // already the 1st
+        auto r = ranked.to_vector();
+        REQUIRE(r.size() == 1);
+        CHECK(r[0].headline == "h5");
+        std::vector<std::int64_t> sums;
+        for (const Entry& x : running.order_by("pub_date")) sums.push_back(x.annotation<std::int64_t>("running"));
+        CHECK(sums == std::vector<std::int64_t>{2, 6, 11});
+        CHECK(latest[0].annotation<std::string>("latest") == "h5");
+        CHECK(five.values_list<std::string>("name") == Strings{"Cooking"});
+        CHECK(in_c.count() == 3);
+        CHECK(both.count() == 3);
+        CHECK(raw.size() == 2);
+        auto o = only.get("headline", "h4");
+        CHECK(o.rating == 4);
+        CHECK(o.body_text.empty());
+        CHECK(Entry::objects().get("headline", "h4").body_text == "body");
+        auto d = deferred.get("headline", "h2");
+        CHECK(d.rating == 2);
+        CHECK(d.body_text.empty());
 
         // and what they return
         auto best = Entry::objects().annotate("rank", Window(Rank(), {.partition_by = {"blog"}, .order_by = {"-rating"}}))
