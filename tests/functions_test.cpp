@@ -95,3 +95,117 @@ TEST_CASE_FIXTURE(Rows, "hostile names at every place a name reaches SQL: a dorm
     CHECK_THROWS_AS((void)Article::objects().aggregate(Max(evil)), FieldError);
     CHECK(Article::objects().count() == 3);
 }
+
+TEST_CASE_FIXTURE(Rows, "Lower, Substr and Trim in annotate, filter and update") {
+    CaptureQueries q;
+    auto a = Author::objects()
+                 .annotate("low", Lower(F("name")))
+                 .annotate("mid", Substr(F("name"), 2, 3))
+                 .order_by(Lower(F("name")))
+                 .to_vector();
+    REQUIRE(a.size() == 3);
+    CHECK(q.count() == 1);
+    CHECK(a[0].name == "ann");
+    CHECK(a[1].name == "Bo");  // ordered by the lower-case name
+    CHECK(a[1].annotation<std::string>("low") == "bo");
+    CHECK(a[2].annotation<std::string>("mid") == "arl");  // 1-based, 3 characters of "carla"
+    CHECK(a[1].annotation<std::string>("mid") == "o");    // shorter than asked
+    CHECK(Author::objects().filter("name", Lower(F("name"))).count() == 2);  // ann, carla
+    Author::objects().filter("name", "Bo").update({{"name", Concat("  ", F("name"), " \t ")}});
+    CHECK(Author::objects().get("age", 30).name == "  Bo \t ");
+    auto t = Author::objects().annotate("t", Trim(F("name"))).get("age", 30);
+    CHECK(t.annotation<std::string>("t") == "Bo \t");  // TRIM takes spaces only, as in SQL
+    Author::objects().filter("age", 30).update({{"name", Trim(F("name"))}});
+    CHECK(Author::objects().filter("name", "Bo \t").count() == 1);
+}
+
+TEST_CASE_FIXTURE(Rows, "Now() is the database's current time, in UTC") {
+    using namespace std::chrono;
+    const auto before = floor<seconds>(system_clock::now()) - seconds(2);
+    auto a = Article::objects().annotate("now", Now()).order_by("rating").to_vector();
+    const auto after = system_clock::now() + seconds(2);
+    REQUIRE(a.size() == 3);
+    const auto now = a[0].annotation<DateTime>("now");
+    CHECK(now >= before);
+    CHECK(now <= after);
+    Article::objects().update({{"created", DateTime(sys_days{year{2100} / January / 1})}});
+    Article::objects().filter("headline", "mid").update({{"created", DateTime(sys_days{year{2020} / January / 1})}});
+    CHECK(Article::objects().filter("created__lt", Now()).values_list<std::string>("headline") ==
+          std::vector<std::string>{"mid"});
+    Article::objects().filter("headline", "low").update({{"created", Now()}});
+    const auto stamped = *Article::objects().get("headline", "low").created;
+    CHECK(stamped >= before);
+    CHECK(stamped <= after);
+}
+
+TEST_CASE_FIXTURE(Rows, "ranking and distribution windows: DenseRank, PercentRank, CumeDist, NTile") {
+    Article::objects().create([](Article& a) {  // ratings 1, 3, 5, 5
+        a.headline = "top";
+        a.rating = 5;
+        a.pub_date = ymd(2026, 12, 1);
+    });
+    auto v = Article::objects()
+                 .annotate("dense", Window(DenseRank(), {.order_by = {"-rating"}}))
+                 .annotate("rank", Window(Rank(), {.order_by = {"-rating"}}))
+                 .annotate("pct", Window(PercentRank(), {.order_by = {"rating"}}))
+                 .annotate("cume", Window(CumeDist(), {.order_by = {"rating"}}))
+                 .annotate("tile", Window(NTile(2), {.order_by = {"rating", "headline"}}))
+                 .order_by("rating", "headline")
+                 .to_vector();
+    REQUIRE(v.size() == 4);
+    auto ints = [&](const char* name) {
+        std::vector<std::int64_t> out;
+        for (const auto& a : v) out.push_back(a.annotation<std::int64_t>(name));
+        return out;
+    };
+    auto reals = [&](const char* name) {
+        std::vector<double> out;
+        for (const auto& a : v) out.push_back(a.annotation<double>(name));
+        return out;
+    };
+    using Ints = std::vector<std::int64_t>;
+    using Reals = std::vector<double>;
+    // rows: low 1, mid 3, high 5, top 5
+    CHECK(ints("dense") == Ints{3, 2, 1, 1});
+    CHECK(ints("rank") == Ints{4, 3, 1, 1});
+    CHECK(reals("pct") == Reals{0.0, 1.0 / 3, 2.0 / 3, 2.0 / 3});
+    CHECK(reals("cume") == Reals{0.25, 0.5, 1.0, 1.0});
+    CHECK(ints("tile") == Ints{1, 1, 2, 2});
+    auto best = Article::objects().annotate("dense", Window(DenseRank(), {.order_by = {"-rating"}})).filter("dense", 1);
+    CHECK(best.count() == 2);
+}
+
+TEST_CASE_FIXTURE(Rows, "value windows: Lead, FirstValue, LastValue, NthValue") {
+    Article::objects().create([](Article& a) {  // ratings 1, 3, 5, 5
+        a.headline = "top";
+        a.rating = 5;
+        a.pub_date = ymd(2026, 12, 1);
+    });
+    const WindowOptions by_rating{.order_by = {"rating", "headline"}};
+    auto v = Article::objects()
+                 .annotate("next", Window(Lead(F("rating")), by_rating))
+                 .annotate("next2", Window(Lead(F("rating"), 2, 0), by_rating))
+                 .annotate("first", Window(FirstValue(F("headline")), by_rating))
+                 .annotate("last", Window(LastValue(F("rating")), {.order_by = {"rating"}}))
+                 .annotate("second", Window(NthValue(F("headline"), 2), by_rating))
+                 .order_by("rating", "headline")
+                 .to_vector();
+    REQUIRE(v.size() == 4);
+    std::vector<std::string> heads;
+    for (const auto& a : v) heads.push_back(a.headline);
+    CHECK(heads == std::vector<std::string>{"low", "mid", "high", "top"});
+    CHECK(v[0].annotation<std::int64_t>("next") == 3);
+    CHECK(v[2].annotation<std::int64_t>("next") == 5);
+    CHECK(v[3].annotation<Value>("next").is_null());  // no next row
+    CHECK(v[1].annotation<std::int64_t>("next2") == 5);
+    CHECK(v[2].annotation<std::int64_t>("next2") == 0);  // the default
+    for (const auto& a : v) CHECK(a.annotation<std::string>("first") == "low");
+    // The default frame ends at the current row's last peer: both 5s see 5.
+    CHECK(v[0].annotation<std::int64_t>("last") == 1);
+    CHECK(v[1].annotation<std::int64_t>("last") == 3);
+    CHECK(v[2].annotation<std::int64_t>("last") == 5);
+    CHECK(v[3].annotation<std::int64_t>("last") == 5);
+    CHECK(v[0].annotation<Value>("second").is_null());  // the frame holds one row yet
+    CHECK(v[1].annotation<std::string>("second") == "mid");
+    CHECK(v[3].annotation<std::string>("second") == "mid");
+}

@@ -157,6 +157,41 @@ TEST_CASE_FIXTURE(testdb::Fresh, "__year covers the whole year, to its last micr
     CHECK(Article::objects().filter("mod_date__date", ymd(2026, 12, 31)).count() == 1);
 }
 
+TEST_CASE_FIXTURE(testdb::Fresh, "__minute and __second extract from datetimes, also with comparisons") {
+    using namespace std::chrono;
+    make("a", 1);
+    make("b", 2);
+    make("c", 3);
+    const auto at = [](int h, int m, int sec, int us) {
+        return DateTime(sys_days{ymd(2026, 5, 1)}) + hours{h} + minutes{m} + seconds{sec} + microseconds{us};
+    };
+    Article::objects().filter("headline", "a").update({{"created", at(10, 42, 17, 0)}});
+    Article::objects().filter("headline", "b").update({{"created", at(11, 42, 59, 0)}});
+    Article::objects().filter("headline", "c").update({{"created", at(10, 5, 0, 0)}});
+    auto names = [](const auto& qs) { return qs.order_by("headline").template values_list<std::string>("headline"); };
+    CHECK(names(Article::objects().filter("created__minute", 42)) == Names{"a", "b"});
+    CHECK(names(Article::objects().filter("created__minute__lt", 42)) == Names{"c"});
+    CHECK(names(Article::objects().filter("created__second", 59)) == Names{"b"});
+    CHECK(names(Article::objects().filter("created__second", 0)) == Names{"c"});
+    CHECK(names(Article::objects().filter("created__second__gte", 17)) == Names{"a", "b"});
+    CHECK(names(Article::objects().filter("created__minute__in", {5, 17})) == Names{"c"});
+    CHECK(names(Article::objects().exclude("created__second", 17)) == Names{"b", "c"});
+}
+
+// On PostgreSQL EXTRACT('second') keeps the fraction (59.999999), on SQLite strftime('%S')
+// does not: the same filter must match on both.
+TEST_CASE_FIXTURE(testdb::Fresh, "__second is the whole second: 10:42:59.999999 is second 59" * doctest::may_fail()) {
+    using namespace std::chrono;
+    make("a", 1);
+    make("b", 2);
+    const auto base = DateTime(sys_days{ymd(2026, 5, 1)}) + hours{10} + minutes{42};
+    Article::objects().filter("headline", "a").update({{"created", base + seconds{59} + microseconds{999999}}});
+    Article::objects().filter("headline", "b").update({{"created", base + microseconds{500000}}});
+    CHECK(Article::objects().filter("created__second", 59).values_list<std::string>("headline") == Names{"a"});
+    CHECK(Article::objects().filter("created__second", 0).values_list<std::string>("headline") == Names{"b"});
+    CHECK(Article::objects().filter("created__second__lt", 59).values_list<std::string>("headline") == Names{"b"});
+}
+
 TEST_CASE_FIXTURE(testdb::Fresh, "get() says what it found in Django's words, with LIMIT 21") {
     for (int i = 0; i < 25; ++i) make("h" + std::to_string(i), i % 2 ? 1 : 2);
     CaptureQueries q;
@@ -341,6 +376,12 @@ TEST_CASE_FIXTURE(testdb::Fresh, "raw() returns model instances with %s paramete
     auto some = Article::objects().raw("SELECT id, headline FROM article WHERE headline LIKE %s", {"%"});
     CHECK(some.size() == 2);
     CHECK(some[0].rating == 0);  // not selected: default
+    // %% is a literal %: the LIKE pattern below is '%b', and %s still binds.
+    auto ends_b = Article::objects().raw("SELECT * FROM article WHERE headline LIKE '%%b' AND rating >= %s", {1});
+    REQUIRE(ends_b.size() == 1);
+    CHECK(ends_b[0].headline == "b");
+    CHECK(Article::objects().raw("SELECT * FROM article WHERE headline LIKE '%%'").size() == 2);
+    CHECK(Article::objects().raw("SELECT * FROM article WHERE rating %% 2 = 0 ORDER BY rating DESC").size() == 2);
     CHECK_THROWS_AS((void)Article::objects().raw("SELECT headline FROM article"), FieldError);
     CHECK_THROWS_AS((void)Article::objects().raw("SELECT * FROM article WHERE id = %s"), FieldError);
 }

@@ -1,11 +1,15 @@
 // Relations: accessors, lookups across them, eager loading (with query counts), deletion.
 #include <doctest/doctest.h>
 
+#include <iostream>
+#include <sstream>
+
 #include "support/db.hpp"
 #include "support/relations.hpp"
 
 using namespace dorm;
 using rel::Badge;
+using rel::Loan;
 using rel::Person;
 using rel::Post;
 using rel::Site;
@@ -86,7 +90,7 @@ TEST_CASE_FIXTURE(World, "lookups span relations forward, backward and through M
     CHECK(Post::objects().filter("site__id", misc.id).count() == 1);
     CHECK(Post::objects().filter("rating__lt", F("site__owner__age")).count() == 2);
     CHECK_THROWS_WITH_AS((void)Post::objects().filter("site__nme", "x"),
-                         doctest::Contains("Site has no field 'nme' in 'site__nme' (choices: id, name, owner, posts)"),
+                         doctest::Contains("Site has no field 'nme' in 'site__nme' (choices: id, loans, name, owner, posts)"),
                          FieldError);
 }
 
@@ -280,3 +284,130 @@ TEST_CASE_FIXTURE(World, "objects streamed by iterator() can use their relations
     }
     CHECK(Post::objects().filter("authors", ann).count() == 1);
 }
+
+TEST_CASE_FIXTURE(World, "on_delete(Restrict): refused alone, allowed when the referencing rows go too") {
+    Person carol = Person::objects().create([](Person& p) { p.name = "Carol"; });
+    Site shop = Site::objects().create([&](Site& s) { s.name = "Shop"; s.owner = carol; });
+    auto loan = [&](const char* label, const Person& borrower, const Site& site) {
+        return Loan::objects().create([&](Loan& l) {
+            l.label = label;
+            l.borrower = borrower;
+            l.site = site;
+            l.lender = ann;
+        });
+    };
+    loan("carol's", carol, shop);   // goes with the Shop when Carol goes
+    loan("bob's", bob, cooking);    // Cooking stays when Bob goes
+    CHECK_THROWS_WITH_AS(bob.erase(), doctest::Contains("restricted foreign key 'Loan.borrower'"), ProtectedError);
+    CHECK_THROWS_AS(Person::objects().filter("name", "Bob").erase(), ProtectedError);
+    CHECK(Person::objects().filter("id", bob.id).exists());  // nothing deleted
+    CHECK(Site::objects().filter("id", misc.id).exists());
+    CHECK(Loan::objects().count() == 2);
+    auto r = carol.erase();  // Carol -> Shop (Cascade) -> her loan (Cascade): Restrict is satisfied
+    CHECK(r.total == 3);
+    CHECK(r.per_model.at("rel_person") == 1);
+    CHECK(r.per_model.at("rel_site") == 1);
+    CHECK(r.per_model.at("rel_loan") == 1);
+    CHECK(Loan::objects().values_list<std::string>("label") == Names{"bob's"});
+}
+
+TEST_CASE_FIXTURE(World, "on_delete(SetDefault): the referencing rows take the field's default") {
+    Person fallback;
+    fallback.id = rel::fallback_lender;
+    fallback.name = "Fallback";
+    fallback.save();
+    Loan l = Loan::objects().create([&](Loan& x) {
+        x.label = "lent by Bob";
+        x.borrower = ann;
+        x.site = cooking;
+        x.lender = bob;
+    });
+    auto r = bob.erase();
+    CHECK(r.per_model.at("rel_person") == 1);
+    CHECK(r.per_model.at("rel_site") == 1);  // Misc, Bob's
+    CHECK(r.per_model.count("rel_loan") == 0);
+    Loan back = Loan::objects().get("id", l.id);
+    CHECK(back.lender.id() == rel::fallback_lender);
+    CHECK(back.lender->name == "Fallback");
+    CHECK(back.borrower.id() == ann.id);
+}
+
+TEST_CASE_FIXTURE(World, "on_delete(DoNothing): the database's own constraint refuses; nothing is deleted") {
+    Loan l = Loan::objects().create([&](Loan& x) {
+        x.label = "witnessed";
+        x.borrower = ann;
+        x.site = cooking;
+        x.lender = ann;
+        x.witness = bob;
+    });
+    CHECK_THROWS_AS(bob.erase(), IntegrityError);  // dorm leaves the row alone; the FK does not
+    CHECK(Person::objects().filter("id", bob.id).exists());
+    CHECK(Site::objects().filter("id", misc.id).exists());
+    CHECK(Loan::objects().get("id", l.id).witness.id() == bob.id);
+    l.witness = nullptr;
+    l.save();
+    auto r = bob.erase();
+    CHECK(r.per_model.at("rel_person") == 1);
+    CHECK(r.per_model.count("rel_loan") == 0);
+    CHECK(Loan::objects().count() == 1);
+}
+
+TEST_CASE_FIXTURE(World, "update() and erase() filtered across relations touch exactly the matching rows") {
+    Post c1 = post(cooking, "c1", 1);
+    post(cooking, "c2", 2);
+    Post m1 = post(misc, "m1", 3);
+    c1.authors.add(ann);
+    m1.authors.add(ann, bob);
+    {
+        CaptureQueries q;
+        CHECK(Post::objects().filter("site__name", "Cooking").update({{"rating", 9}}) == 2);
+        REQUIRE(q.count() == 1);
+        CHECK(q.queries()[0].sql.find("IN (SELECT") != std::string::npos);
+    }
+    CHECK(heads(Post::objects().filter("rating", 9).to_vector()) == Names{"c1", "c2"});
+    CHECK(Post::objects().get("headline", "m1").rating == 3);
+    // To-many: m1 has two matching authors and is still one row.
+    CHECK(Post::objects().filter("authors__age__gte", 30).update({{"published", false}}) == 2);
+    CHECK(heads(Post::objects().filter("published", false).to_vector()) == Names{"c1", "m1"});
+    // Backwards, two levels.
+    CHECK(Person::objects().filter("sites__posts__headline", "m1").update({{"age", 31}}) == 1);
+    CHECK(Person::objects().get("id", bob.id).age == 31);
+    CHECK(Person::objects().get("id", ann.id).age == 40);
+
+    auto r = Post::objects().filter("authors__name", "Ann").erase();
+    CHECK(r.per_model.at("rel_post") == 2);
+    CHECK(r.per_model.at("rel_post_authors") == 3);
+    CHECK(heads(Post::objects().to_vector()) == Names{"c2"});
+    CHECK(Site::objects().filter("owner__name", "Bob").erase().per_model.at("rel_site") == 1);
+    CHECK(Site::objects().values_list<std::string>("name") == Names{"Cooking"});
+    CHECK(Post::objects().count() == 1);
+}
+
+TEST_CASE_FIXTURE(World, "lazy_loads = warn: the lazy load runs, and stderr names the model, the field and the fix") {
+    for (int i = 0; i < 3; ++i) post(cooking, "w" + std::to_string(i), i);
+    std::ostringstream err;
+    struct Restore {
+        std::streambuf* old;
+        ~Restore() {
+            std::cerr.rdbuf(old);
+            settings().lazy_loads = LazyLoads::allow;
+        }
+    } restore{std::cerr.rdbuf(err.rdbuf())};
+    settings().lazy_loads = LazyLoads::warn;
+    auto posts = Post::objects().to_vector();
+    CaptureQueries q;
+    std::string name;
+    CHECK_NOTHROW(name = posts[0].site->name);
+    CHECK(name == "Cooking");
+    CHECK(q.count() == 1);
+    const std::string warned = err.str();
+    CHECK(warned.find("dorm warning: ") != std::string::npos);
+    CHECK(warned.find("Post.site") != std::string::npos);
+    CHECK(warned.find("select_related(\"site\")") != std::string::npos);
+    err.str("");
+    Post one = Post::objects().get("headline", "w1");  // one row: no N+1, no warning
+    CHECK(one.site->name == "Cooking");
+    CHECK(err.str().empty());
+    CHECK(q.count() == 3);
+}
+

@@ -64,12 +64,31 @@ struct Badge : dorm::Model<Badge> {
     }
 };
 
-inline void register_all() { dorm::register_models<Person, Site, Post, Badge>(); }
+/// The other on_delete rules. The lender's default is a Person made with this id by hand.
+inline constexpr std::int64_t fallback_lender = 1000000;
+struct Loan : dorm::Model<Loan> {
+    std::string label;
+    dorm::ForeignKey<Person> borrower;  // Restrict
+    dorm::ForeignKey<Site> site;        // Cascade
+    dorm::ForeignKey<Person> lender;    // SetDefault
+    dorm::ForeignKey<Person> witness;   // DoNothing
+    static void define(dorm::Schema<Loan>& s) {
+        s.table("rel_loan");
+        s.field(&Loan::label, "label").max_length(20);
+        s.field(&Loan::borrower, "borrower").on_delete(dorm::Restrict).related_name("borrowed");
+        s.field(&Loan::site, "site").on_delete(dorm::Cascade).related_name("loans");
+        s.field(&Loan::lender, "lender").on_delete(dorm::SetDefault).default_value(fallback_lender).related_name("lent");
+        s.field(&Loan::witness, "witness").null().on_delete(dorm::DoNothing).related_name("witnessed");
+    }
+};
+
+inline void register_all() { dorm::register_models<Person, Site, Post, Badge, Loan>(); }
 
 /// Tables made once, emptied for each test (children first).
 inline void fresh_tables() {
     static const bool once = (register_all(), dorm::create_tables(), true);
     (void)once;
+    Loan::objects().erase();
     Badge::objects().erase();
     Post::objects().erase();
     Site::objects().erase();
