@@ -76,7 +76,7 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
     }
     const DateTime at = now();
     for (const FieldMeta* f : cols) stamp(*f, obj, false, at);
-    check_required_relations(m, obj);
+    check_required_relations(m, obj, &cols);
     attach_relations(m, obj, false);
     Connection& c = connection(base.db_alias());
     sql::Update up;

@@ -18,9 +18,11 @@ bool pk_unset(const ModelMeta& m, const void* obj) {
     return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
 }
 
-void check_required_relations(const ModelMeta& m, const void* obj) {
+void check_required_relations(const ModelMeta& m, const void* obj,
+                              const std::vector<const FieldMeta*>* written) {
     for (const FieldMeta* f : m.relations) {
         if (!f->has_column() || f->nullable) continue;
+        if (written && std::find(written->begin(), written->end(), f) == written->end()) continue;
         if (f->access->get(obj).is_null())
             throw IntegrityError(m.name + "." + f->name + " is not set, and it does not allow NULL (" +
                                  m.table + "." + f->column + ")");

@@ -13,8 +13,11 @@ namespace dorm::detail {
 [[nodiscard]] DateTime now();
 /// No key yet: NULL, or 0 for an automatic one.
 [[nodiscard]] bool pk_unset(const ModelMeta& m, const void* obj);
-/// A ForeignKey that is NOT NULL but unset: IntegrityError before any SQL, naming it.
-void check_required_relations(const ModelMeta& m, const void* obj);
+/// A ForeignKey that is NOT NULL but unset: IntegrityError before any SQL, naming it. Only
+/// the fields about to be written when `written` is given (an UPDATE leaves the others, such
+/// as those only()/defer() did not load).
+void check_required_relations(const ModelMeta& m, const void* obj,
+                              const std::vector<const FieldMeta*>* written = nullptr);
 /// Rethrows a constraint error from the database naming the model and, when the object is
 /// known, the offending fields' values.
 [[noreturn]] void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e);

@@ -263,3 +263,42 @@ TEST_CASE_FIXTURE(testdb::Fresh, "db_column: the API says the field name, the SQ
     CHECK(Renamed::objects().filter("name", "Bob").erase().total == 1);
     CHECK(Renamed::objects().count() == 1);
 }
+
+// Models with relations, for saving instances loaded with only()/defer().
+#include "support/relations.hpp"
+
+TEST_CASE_FIXTURE(testdb::Fresh, "save() after only()/defer() neither checks nor writes a ForeignKey it did not load") {
+    rel::fresh_tables();
+    auto ann = rel::Person::objects().create([](rel::Person& p) { p.name = "Ann"; });
+    auto site = rel::Site::objects().create([&](rel::Site& s) { s.name = "Cooking"; s.owner = ann; });
+    auto post = rel::Post::objects().create([&](rel::Post& p) { p.site = site; p.headline = "Hi"; });
+
+    auto partial = rel::Post::objects().only("headline").get("id", post.id);
+    CHECK_FALSE(bool(partial.site));  // not loaded
+    partial.headline = "Hello";
+    CHECK_NOTHROW(partial.save());
+    auto back = rel::Post::objects().get("id", post.id);
+    CHECK(back.headline == "Hello");
+    CHECK(back.site.id() == site.id);
+
+    auto deferred = rel::Post::objects().defer("site").get("id", post.id);
+    deferred.rating = 4;
+    CHECK_NOTHROW(deferred.save());
+    CHECK(rel::Post::objects().get("id", post.id).rating == 4);
+    CHECK(rel::Post::objects().get("id", post.id).site.id() == site.id);
+
+    // save({...}) writes and checks only the named fields.
+    rel::Post by_hand;
+    by_hand.id = post.id;
+    by_hand.headline = "Named";
+    CHECK_NOTHROW(by_hand.save({"headline"}));
+    CHECK(rel::Post::objects().get("id", post.id).site.id() == site.id);
+    CHECK_THROWS_AS(by_hand.save({"site"}), IntegrityError);
+
+    // A loaded ForeignKey that was cleared is still refused before any SQL.
+    auto full = rel::Post::objects().get("id", post.id);
+    full.site = nullptr;
+    CaptureQueries c;
+    CHECK_THROWS_AS(full.save(), IntegrityError);
+    CHECK(c.count() == 0);
+}
