@@ -385,3 +385,19 @@ TEST_CASE_FIXTURE(testdb::Fresh, "raw() returns model instances with %s paramete
     CHECK_THROWS_AS((void)Article::objects().raw("SELECT headline FROM article"), FieldError);
     CHECK_THROWS_AS((void)Article::objects().raw("SELECT * FROM article WHERE id = %s"), FieldError);
 }
+
+TEST_CASE_FIXTURE(testdb::Fresh, "get_or_create and update_or_create raise MultipleObjectsReturned when several rows match") {
+    Author::objects().create([](Author& a) { a.name = "Ann"; a.age = 40; });
+    Author::objects().create([](Author& a) { a.name = "Ann"; a.age = 41; });
+    CHECK_THROWS_AS((void)Author::objects().get_or_create({{"name", "Ann"}}), Author::MultipleObjectsReturned);
+    CHECK_THROWS_AS((void)Author::objects().update_or_create({{"name", "Ann"}}, [](Author& a) { a.age = 1; }),
+                    Author::MultipleObjectsReturned);
+    CHECK(Author::objects().count() == 2);
+    CHECK(Author::objects().filter("age", 1).count() == 0);  // nothing updated
+    auto [one, created] = Author::objects().get_or_create({{"name", "Ann"}, {"age", 41}});
+    CHECK_FALSE(created);
+    CHECK(one.age == 41);
+    auto [same, created2] = Author::objects().update_or_create({{"name", "Ann"}, {"age", 40}}, [](Author& a) { a.email = "a@x"; });
+    CHECK_FALSE(created2);
+    CHECK(same.email == std::optional<std::string>("a@x"));
+}

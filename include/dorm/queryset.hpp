@@ -234,7 +234,15 @@ class QuerySet {
     std::pair<T, bool> get_or_create(std::initializer_list<Q> lookups, Init&& init) const {
         std::vector<Q> l(lookups);
         auto qs = filter(all_of(lookups));
-        if (auto found = qs.first_or_none()) return {std::move(*found), false};
+        // get(), as Django: several matches are T::MultipleObjectsReturned, not an arbitrary row.
+        auto find = [&qs]() -> std::optional<T> {
+            try {
+                return qs.get();
+            } catch (const typename T::DoesNotExist&) {
+                return std::nullopt;
+            }
+        };
+        if (auto found = find()) return {std::move(*found), false};
         try {
             return atomic(query_.alias(), [&] {
                 return std::pair<T, bool>(create([&](T& obj) {
@@ -243,7 +251,7 @@ class QuerySet {
                 }), true);
             });
         } catch (const IntegrityError&) {
-            if (auto found = qs.first_or_none()) return {std::move(*found), false};
+            if (auto found = find()) return {std::move(*found), false};
             throw;
         }
     }
@@ -257,7 +265,12 @@ class QuerySet {
         return atomic(query_.alias(), [&] {
             auto qs = filter(all_of(lookups));
             if (detail::connection_supports_for_update(query_.alias())) qs = qs.select_for_update();
-            if (auto found = qs.first_or_none()) {
+            std::optional<T> found;  // get(), as Django: several matches are MultipleObjectsReturned
+            try {
+                found = qs.get();
+            } catch (const typename T::DoesNotExist&) {
+            }
+            if (found) {
                 init(*found);
                 found->save();
                 return std::pair<T, bool>(std::move(*found), false);
