@@ -19,10 +19,10 @@ class Collector {
    public:
     explicit Collector(std::string alias) : alias_(std::move(alias)) {}
 
-    void collect(const ModelMeta& m, const std::vector<std::int64_t>& ids) {
+    void collect(const ModelMeta& m, const std::vector<Value>& ids) {
         auto& have = doomed_[&m];
-        std::vector<std::int64_t> fresh;
-        for (auto id : ids)
+        std::vector<Value> fresh;
+        for (const auto& id : ids)
             if (have.insert(id).second) fresh.push_back(id);
         if (fresh.empty()) return;
         if (std::find(order_.begin(), order_.end(), &m) == order_.end()) order_.push_back(&m);
@@ -30,7 +30,7 @@ class Collector {
         for (const ReverseRelation& r : m.reverse) {
             const RelationMeta& rel = *r.field->relation;
             if (rel.kind == RelationMeta::Kind::ManyToMany) continue;  // link rows: the "+" relations
-            std::vector<std::int64_t> children = referencing(r, fresh);
+            std::vector<Value> children = referencing(r, fresh);
             if (children.empty()) continue;
             switch (rel.on_delete) {
                 case OnDelete::Cascade: collect(*r.owner, children); break;
@@ -51,7 +51,7 @@ class Collector {
         // Restrict, as Django: allowed only when the referencing rows go too.
         for (const auto& [r, children] : restricted_) {
             const auto& gone = doomed_[r->owner];
-            for (auto id : children)
+            for (const auto& id : children)
                 if (!gone.count(id))
                     throw ProtectedError("Cannot delete some instances of " +
                                          r->field->relation->target().name +
@@ -100,8 +100,8 @@ class Collector {
     }
 
    private:
-    std::vector<std::int64_t> referencing(const ReverseRelation& r, const std::vector<std::int64_t>& ids) {
-        std::vector<std::int64_t> out;
+    std::vector<Value> referencing(const ReverseRelation& r, const std::vector<Value>& ids) {
+        std::vector<Value> out;
         Connection& c = connection(alias_);
         const std::size_t batch = c.dialect().features().max_params;
         for (std::size_t start = 0; start < ids.size(); start += batch) {
@@ -110,16 +110,16 @@ class Collector {
             q.clear_ordering();
             std::vector<Value> part(ids.begin() + long(start), ids.begin() + long(std::min(ids.size(), start + batch)));
             q.add_filter(r.field->name + "__in", Operand(part), false);
-            for (auto& row : fetch_values(q, {"pk"})) out.push_back(row[0].as_int());
+            for (auto& row : fetch_values(q, {"pk"})) out.push_back(std::move(row[0]));
         }
         return out;
     }
 
     std::string alias_;
-    std::map<const ModelMeta*, std::set<std::int64_t>> doomed_;
+    std::map<const ModelMeta*, std::set<Value, KeyLess>> doomed_;
     std::vector<const ModelMeta*> order_;
-    std::vector<std::pair<const ReverseRelation*, std::vector<std::int64_t>>> restricted_;
-    std::vector<std::pair<const ReverseRelation*, std::vector<std::int64_t>>> updates_;
+    std::vector<std::pair<const ReverseRelation*, std::vector<Value>>> restricted_;
+    std::vector<std::pair<const ReverseRelation*, std::vector<Value>>> updates_;
 };
 
 }  // namespace
@@ -144,8 +144,8 @@ DeleteResult erase(const Query& q) {
     Atomic tx(q.alias());
     Query ids_query = q;
     ids_query.clear_ordering();
-    std::vector<std::int64_t> ids;
-    for (auto& row : fetch_values(ids_query, {"pk"})) ids.push_back(row[0].as_int());
+    std::vector<Value> ids;
+    for (auto& row : fetch_values(ids_query, {"pk"})) ids.push_back(std::move(row[0]));
     Collector collector(q.alias());
     collector.collect(m, ids);
     DeleteResult r = collector.run();

@@ -51,9 +51,32 @@ std::string ModelMeta::field_names() const {
     return out;
 }
 
+sql::ColumnType FieldMeta::key_type() const {
+    if (!relation) return type;
+    return relation->target().pk_field().type;
+}
+
+std::optional<std::size_t> FieldMeta::key_max_length() const {
+    if (!relation) return max_length;
+    return relation->target().pk_field().max_length;
+}
+
 const std::vector<const ModelMeta*>& registered_models() { return registry(); }
 
 namespace detail {
+
+bool KeyLess::operator()(const Value& a, const Value& b) const {
+    if (a.storage().index() != b.storage().index()) return a.storage().index() < b.storage().index();
+    if (a.is<std::int64_t>()) return a.get<std::int64_t>() < b.get<std::int64_t>();
+    if (a.is<std::string>()) return a.get<std::string>() < b.get<std::string>();
+    return a.to_string() < b.to_string();
+}
+
+std::size_t KeyHash::operator()(const Value& v) const {
+    if (v.is<std::int64_t>()) return std::hash<std::int64_t>()(v.get<std::int64_t>());
+    if (v.is<std::string>()) return std::hash<std::string>()(v.get<std::string>());
+    return std::hash<std::string>()(v.to_string());
+}
 
 void register_model(const ModelMeta& m) {
     std::lock_guard lock(registry_mutex);

@@ -5,6 +5,7 @@
 #include "backend.hpp"
 #include "dorm/error.hpp"
 #include "dorm/queryset_core.hpp"
+#include "dorm/relations.hpp"
 
 namespace dorm::detail {
 
@@ -20,15 +21,17 @@ class OpsSink final : public RowSink {
     void* vec_;
 };
 
-std::int64_t key_of(const FieldMeta& f, const void* obj) {
-    Value v = f.access->get(obj);
-    return v.is_null() ? 0 : v.as_int();
+// A key (a primary key, or the key a relation holds) in one form per type: NULL when unset.
+Value key_of(const FieldMeta& f, const void* obj) {
+    return normalize_key(f.access->get(obj), f.key_type());
 }
+
+using KeySet = std::unordered_map<Value, bool, KeyHash>;
 
 // Rows of `target` matching `narrow` for each batch of keys; `owners` gets each row's
 // owner key (the extra column, or the value of `by` on the row).
 std::shared_ptr<void> load(const ModelMeta& target, const std::string& alias,
-                           const std::vector<std::int64_t>& keys,
+                           const std::vector<Value>& keys,
                            const std::function<void(Query&, const std::vector<Value>&)>& narrow,
                            std::vector<std::int64_t>* owners) {
     auto vec = target.ops.make_vector();
@@ -45,11 +48,11 @@ std::shared_ptr<void> load(const ModelMeta& target, const std::string& alias,
     return vec;
 }
 
-std::vector<std::int64_t> distinct_keys(const std::vector<void*>& objs, const FieldMeta& f) {
-    std::vector<std::int64_t> out;
-    std::unordered_map<std::int64_t, bool> seen;
+std::vector<Value> distinct_keys(const std::vector<void*>& objs, const FieldMeta& f) {
+    std::vector<Value> out;
+    KeySet seen;
     for (void* o : objs)
-        if (auto k = key_of(f, o); k && seen.emplace(k, true).second) out.push_back(k);
+        if (auto k = key_of(f, o); !k.is_null() && seen.emplace(k, true).second) out.push_back(std::move(k));
     return out;
 }
 
@@ -73,7 +76,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
             auto vec = load(*target, alias, keys, [&](Query& q, const std::vector<Value>& part) {
                 q.add_filter("pk__in", Operand(part), false);
             }, nullptr);
-            std::unordered_map<std::int64_t, void*> by_key;
+            std::unordered_map<Value, void*, KeyHash> by_key;
             for (std::size_t k = 0; k < target->ops.size(vec.get()); ++k) {
                 void* t = target->ops.at(vec.get(), k);
                 by_key[key_of(target->pk_field(), t)] = t;
@@ -108,7 +111,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
             }
             return level(alias, *target, next, parts, i + 1, nullptr);
         }
-        std::vector<std::int64_t> keys;
+        std::vector<Value> keys;
         for (void* o : objs) keys.push_back(key_of(m.pk_field(), o));
         std::vector<std::int64_t> owners;
         std::shared_ptr<void> vec;
@@ -127,12 +130,12 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
                 else q.add_filter(decl.name + "__in", Operand(part), false);
             }, m2m ? &owners : nullptr);
         }
-        std::unordered_map<std::int64_t, std::shared_ptr<void>> groups;
-        for (std::int64_t k : keys) groups.emplace(k, target->ops.make_vector());
+        std::unordered_map<Value, std::shared_ptr<void>, KeyHash> groups;
+        for (const Value& k : keys) groups.emplace(k, target->ops.make_vector());
         const std::size_t n = target->ops.size(vec.get());
         for (std::size_t k = 0; k < n; ++k) {
             void* child = target->ops.at(vec.get(), k);
-            std::int64_t owner = m2m ? owners[k] : key_of(decl, child);
+            const Value owner = m2m ? Value(owners[k]) : key_of(decl, child);
             auto it = groups.find(owner);
             if (it != groups.end()) target->ops.push_move(it->second.get(), child);  // vec is dropped
         }

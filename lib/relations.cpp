@@ -78,32 +78,70 @@ const std::string& owner_alias(const RelationSite& site, const void* member) {
     return site.rel->owner->ops.base(const_cast<void*>(owner))->db_alias();
 }
 
-std::int64_t owner_pk(const RelationSite& site, const void* member, const char* what) {
+Value owner_pk(const RelationSite& site, const void* member, const char* what) {
     if (!site.rel)
         throw Error(std::string("cannot use ") + what +
                     " of an unsaved instance: save() it (or load it) first");
     const ModelMeta& m = *site.rel->owner;
-    Value pk = m.pk_field().access->get(site.owner(member));
-    if (pk.is_null() || pk.as_int() == 0)
+    Value pk = normalize_key(m.pk_field().access->get(site.owner(member)), m.pk_field().type);
+    if (pk.is_null())
         throw Error(m.name + "." + site.rel->field->name + ": cannot use " + what +
                     " of an unsaved " + m.name + ": save() it first");
-    return pk.as_int();
+    return pk;
+}
+
+Value normalize_key(const Value& v, sql::ColumnType t) {
+    if (v.is_null()) return v;
+    switch (t) {
+        case sql::ColumnType::Integer:
+        case sql::ColumnType::BigInt: {
+            const std::int64_t i = v.is<std::int64_t>() ? v.get<std::int64_t>() : v.as_int();
+            return i ? Value(i) : Value();
+        }
+        case sql::ColumnType::Varchar:
+        case sql::ColumnType::Text: return v.is<std::string>() ? v : Value(v.to_string());
+        default: return v;
+    }
+}
+
+Value read_key(const Row& r, int col, sql::ColumnType t) {
+    if (r.is_null(col)) return Value();
+    switch (t) {
+        case sql::ColumnType::Integer:
+        case sql::ColumnType::BigInt: {
+            const std::int64_t i = r.get_int64(col);
+            return i ? Value(i) : Value();
+        }
+        case sql::ColumnType::Varchar:
+        case sql::ColumnType::Text: return Value(std::string(r.get_text(col)));
+        case sql::ColumnType::Date: return Value(r.get_date(col));
+        case sql::ColumnType::DateTime: return Value(r.get_datetime(col));
+        default: return r.get_value(col);
+    }
+}
+
+void throw_not_integer_key(const std::string& target, const Value& key) {
+    throw Error("ForeignKey to " + target + ": the key " + key.repr() +
+                " is not an integer; use key() for a key of any type");
 }
 
 namespace {
 
+using Link = std::pair<Value, Value>;  // (owner key, target key)
+
 // Link rows (owner, target) not there yet, inserted in one transaction.
-void insert_links(const RelationMeta& rel, const std::string& alias,
-                  const std::vector<std::pair<std::int64_t, std::int64_t>>& pairs) {
+void insert_links(const RelationMeta& rel, const std::string& alias, const std::vector<Link>& pairs) {
     if (pairs.empty()) return;
-    std::vector<std::int64_t> owners;
+    std::vector<Value> owners;
     for (const auto& p : pairs) owners.push_back(p.first);
     Query have(*rel.through);
     have.set_alias(alias);
     have.add_filter(rel.through_owner->name + "__in", Operand(owners), false);
-    std::vector<std::pair<std::int64_t, std::int64_t>> existing;
+    const sql::ColumnType owner_type = rel.through_owner->key_type();
+    const sql::ColumnType target_type = rel.through_target->key_type();
+    std::vector<Link> existing;
     for (auto& row : fetch_values(have, {rel.through_owner->name, rel.through_target->name}))
-        existing.emplace_back(row[0].as_int(), row[1].as_int());
+        existing.emplace_back(normalize_key(row[0], owner_type), normalize_key(row[1], target_type));
     Connection& c = connection(alias);
     Atomic tx(alias);
     for (const auto& p : pairs) {
@@ -112,7 +150,7 @@ void insert_links(const RelationMeta& rel, const std::string& alias,
         sql::Insert ins;
         ins.table = rel.through->table;
         ins.columns = {rel.through_owner->column, rel.through_target->column};
-        ins.rows.push_back({sql::param(Value(p.first)), sql::param(Value(p.second))});
+        ins.rows.push_back({sql::param(p.first), sql::param(p.second)});
         Cursor cur(c, sql::compile(ins, c.dialect()));
         cur.next();
     }
@@ -120,46 +158,49 @@ void insert_links(const RelationMeta& rel, const std::string& alias,
 }
 
 void delete_links(const RelationMeta& rel, const std::string& alias, const FieldMeta& fixed,
-                  std::int64_t key, const FieldMeta& other, const std::vector<std::int64_t>& others,
+                  const Value& key, const FieldMeta& other, const std::vector<Value>& others,
                   bool all_others) {
     if (!all_others && others.empty()) return;
     Query q(*rel.through);
     q.set_alias(alias);
-    q.add_filter(fixed.name, Operand(Value(key)), false);
+    q.add_filter(fixed.name, Operand(key), false);
     if (!all_others) q.add_filter(other.name + "__in", Operand(others), false);
     (void)erase(q);
 }
 
 }  // namespace
 
-void m2m_add(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids) {
-    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
-    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
-    for (auto id : ids) pairs.emplace_back(owner, id);
+void m2m_add(const RelationSite& site, const void* member, const std::vector<Value>& ids) {
+    const Value owner = owner_pk(site, member, "a many-to-many relation");
+    const sql::ColumnType t = site.rel->through_target->key_type();
+    std::vector<Link> pairs;
+    for (const auto& id : ids) pairs.emplace_back(owner, normalize_key(id, t));
     insert_links(*site.rel, owner_alias(site, member), pairs);
 }
 
-void m2m_remove(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids) {
-    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
+void m2m_remove(const RelationSite& site, const void* member, const std::vector<Value>& ids) {
+    const Value owner = owner_pk(site, member, "a many-to-many relation");
     delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
                  *site.rel->through_target, ids, false);
 }
 
 void m2m_clear(const RelationSite& site, const void* member) {
-    const std::int64_t owner = owner_pk(site, member, "a many-to-many relation");
+    const Value owner = owner_pk(site, member, "a many-to-many relation");
     delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
                  *site.rel->through_target, {}, true);
 }
 
-void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
-              std::int64_t target) {
-    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
-    for (auto o : owners) pairs.emplace_back(o, target);
+void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+              const Value& target) {
+    const sql::ColumnType owner_type = rel.through_owner->key_type();
+    const Value t = normalize_key(target, rel.through_target->key_type());
+    std::vector<Link> pairs;
+    for (const auto& o : owners) pairs.emplace_back(normalize_key(o, owner_type), t);
     insert_links(rel, alias, pairs);
 }
 
-void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
-                std::int64_t target) {
+void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+                const Value& target) {
     delete_links(rel, alias, *rel.through_target, target, *rel.through_owner, owners, owners.empty());
 }
 

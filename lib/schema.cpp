@@ -40,8 +40,8 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
     for (const FieldMeta* fp : m.columns) {
         const FieldMeta& f = *fp;
         sql::ColumnDef c{.name = f.column,
-                         .type = f.type,
-                         .max_length = f.max_length,
+                         .type = f.key_type(),  // a relation: its target's key type
+                         .max_length = f.key_max_length(),
                          .nullable = f.nullable,
                          .primary_key = f.primary_key,
                          .auto_increment = f.auto_increment,
@@ -75,12 +75,11 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
     }
     for (const FieldMeta* fp : m.columns) {
         const FieldMeta& f = *fp;
-        if (f.primary_key) continue;
-        if (f.db_index && !f.unique)
+        if (f.db_index && !f.unique && !f.primary_key)
             out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) +
                           " ON " + d.quote(m.table) + " (" + d.quote(f.column) + ")");
-        auto opclass = d.like_index_opclass(f.type);
-        if ((f.db_index || f.unique) && !opclass.empty())
+        auto opclass = d.like_index_opclass(f.key_type());  // a varchar key too, as Django
+        if ((f.db_index || f.unique || f.primary_key) && !opclass.empty())
             out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "_like", d)) +
                           " ON " + d.quote(m.table) + " (" + d.quote(f.column) + " " +
                           std::string(opclass) + ")");

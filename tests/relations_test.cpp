@@ -411,3 +411,170 @@ TEST_CASE_FIXTURE(World, "lazy_loads = warn: the lazy load runs, and stderr name
     CHECK(q.count() == 3);
 }
 
+// ---- relations to a text primary key --------------------------------------------------
+
+namespace {
+using rel::Book;
+using rel::Shelf;
+
+struct Shelves : testdb::Fresh {
+    Shelf fiction, poetry;
+    Shelves() {
+        rel::fresh_keyed_tables();
+        fiction = Shelf::objects().create([](Shelf& s) { s.code = "fic"; s.title = "Fiction"; });
+        poetry = Shelf::objects().create([](Shelf& s) { s.code = "poe"; s.title = "Poetry"; });
+    }
+    Book book(const std::string& title, const Shelf& s) {
+        return Book::objects().create([&](Book& b) {
+            b.title = title;
+            b.shelf = s;
+        });
+    }
+};
+
+std::vector<std::string> titles(const std::vector<Book>& v) {
+    std::vector<std::string> out;
+    for (const auto& b : v) out.push_back(b.title);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a ForeignKey, OneToOne and ManyToMany to a text key have the key's column type, as Django's DDL") {
+    const auto lite = detail::create_table_sql(Book::model_meta(), sql::dialect_for("sqlite"));
+    REQUIRE(!lite.empty());
+    CHECK(lite[0].find(R"("shelf_id" varchar(20) NOT NULL REFERENCES "rel_shelf" ("code") DEFERRABLE INITIALLY DEFERRED)") !=
+          std::string::npos);
+    CHECK(lite[0].find(R"("showcase_id" varchar(20) NULL UNIQUE REFERENCES "rel_shelf" ("code") DEFERRABLE INITIALLY DEFERRED)") !=
+          std::string::npos);
+    const auto& link = *Book::model_meta().field("seen_on").relation->through;
+    const auto lite_link = detail::create_table_sql(link, sql::dialect_for("sqlite"));
+    CHECK(lite_link[0].find(R"("book_id" bigint NOT NULL REFERENCES "rel_book" ("id") DEFERRABLE INITIALLY DEFERRED)") !=
+          std::string::npos);
+    CHECK(lite_link[0].find(R"("shelf_id" varchar(20) NOT NULL REFERENCES "rel_shelf" ("code") DEFERRABLE INITIALLY DEFERRED)") !=
+          std::string::npos);
+
+    const auto pg = detail::create_table_sql(Book::model_meta(), sql::dialect_for("postgresql"));
+    CHECK(pg == std::vector<std::string>{
+                    R"(CREATE TABLE "rel_book" ("id" bigserial NOT NULL PRIMARY KEY, "title" varchar(100) NOT NULL, "shelf_id" varchar(20) NOT NULL, "showcase_id" varchar(20) NULL UNIQUE))",
+                    R"(ALTER TABLE "rel_book" ADD CONSTRAINT "rel_book_shelf_id_bdb16e4c_fk_rel_shelf_code" FOREIGN KEY ("shelf_id") REFERENCES "rel_shelf" ("code") DEFERRABLE INITIALLY DEFERRED)",
+                    R"(ALTER TABLE "rel_book" ADD CONSTRAINT "rel_book_showcase_id_b2c170c3_fk_rel_shelf_code" FOREIGN KEY ("showcase_id") REFERENCES "rel_shelf" ("code") DEFERRABLE INITIALLY DEFERRED)",
+                    R"(CREATE INDEX "rel_book_shelf_id_bdb16e4c" ON "rel_book" ("shelf_id"))",
+                    R"(CREATE INDEX "rel_book_shelf_id_bdb16e4c_like" ON "rel_book" ("shelf_id" varchar_pattern_ops))",
+                    R"(CREATE INDEX "rel_book_showcase_id_b2c170c3_like" ON "rel_book" ("showcase_id" varchar_pattern_ops))"});
+    // The text key itself gets its LIKE index too.
+    const auto pg_shelf = detail::create_table_sql(Shelf::model_meta(), sql::dialect_for("postgresql"));
+    CHECK(pg_shelf == std::vector<std::string>{
+                          R"(CREATE TABLE "rel_shelf" ("code" varchar(20) NOT NULL PRIMARY KEY, "title" varchar(100) NOT NULL))",
+                          R"(CREATE INDEX "rel_shelf_code_f94880e7_like" ON "rel_shelf" ("code" varchar_pattern_ops))"});
+    const auto pg_link = detail::create_table_sql(link, sql::dialect_for("postgresql"));
+    CHECK(pg_link.back() ==
+          R"(CREATE INDEX "rel_book_seen_on_shelf_id_3cb22ebd_like" ON "rel_book_seen_on" ("shelf_id" varchar_pattern_ops))");
+}
+
+TEST_CASE_FIXTURE(Shelves, "a ForeignKey to a text key holds it as key(), saves, loads and lazily loads it") {
+    Book b = book("Dune", fiction);
+    CHECK(b.shelf.key() == Value("fic"));
+    CHECK(bool(b.shelf));
+    CHECK_FALSE(bool(b.showcase));
+    CHECK_THROWS_AS((void)b.shelf.id(), Error);  // id() is the integer key
+    Book again = Book::objects().get("id", b.id);
+    CaptureQueries c;
+    CHECK(again.shelf.key() == Value("fic"));
+    CHECK(c.count() == 0);
+    CHECK(again.shelf->title == "Fiction");
+    CHECK(c.count() == 1);
+    again.shelf = Value("poe");  // by key: the cache is dropped
+    again.showcase = poetry;
+    again.save();
+    Book reloaded = Book::objects().get("id", b.id);
+    CHECK(reloaded.shelf.key() == Value("poe"));
+    CHECK(reloaded.showcase.key() == Value("poe"));
+    CHECK(reloaded.shelf->title == "Poetry");
+    reloaded.showcase = nullptr;
+    reloaded.save();
+    CHECK_FALSE(bool(Book::objects().get("id", b.id).showcase));
+}
+
+TEST_CASE_FIXTURE(Shelves, "lookups across a ForeignKey and a ManyToMany to a text key") {
+    Book dune = book("Dune", fiction);
+    Book odes = book("Odes", poetry);
+    book("Emma", fiction);
+    dune.seen_on.add(fiction, poetry);
+    odes.seen_on.add(poetry);
+    CHECK(titles(Book::objects().filter("shelf", fiction).to_vector()) == Names{"Dune", "Emma"});
+    CHECK(titles(Book::objects().filter("shelf", "poe").to_vector()) == Names{"Odes"});
+    CHECK(titles(Book::objects().filter("shelf_id", "poe").to_vector()) == Names{"Odes"});
+    CHECK(titles(Book::objects().filter("shelf__code", "fic").to_vector()) == Names{"Dune", "Emma"});
+    CHECK(titles(Book::objects().filter("shelf__pk", "fic").to_vector()) == Names{"Dune", "Emma"});
+    CHECK(titles(Book::objects().filter("shelf__title", "Poetry").to_vector()) == Names{"Odes"});
+    CHECK(titles(Book::objects().filter("shelf__in", {"poe", "nope"}).to_vector()) == Names{"Odes"});
+    CHECK(titles(Book::objects().filter("shelf__in", Shelf::objects().filter("title", "Poetry")).to_vector()) ==
+          Names{"Odes"});
+    CHECK(titles(Book::objects().filter("seen_on", poetry).to_vector()) == Names{"Dune", "Odes"});
+    CHECK(titles(Book::objects().filter("seen_on__title", "Fiction").to_vector()) == Names{"Dune"});
+    CHECK(Shelf::objects().filter("books__title", "Emma").get().code == "fic");
+    CHECK(Shelf::objects().filter("seen_books__title", "Odes").get().code == "poe");
+    CHECK(Book::objects().exclude("shelf", "fic").count() == 1);
+    CHECK(fiction.related(&Book::shelf).count() == 2);
+    CHECK(poetry.related(&Book::seen_on).count() == 2);
+    auto [found, created] = Book::objects().get_or_create({{"shelf", poetry}, {"title", "Odes"}});
+    CHECK_FALSE(created);
+    CHECK(found.id == odes.id);
+    auto [made, created2] = Book::objects().get_or_create({{"shelf", poetry}, {"title", "Iliad"}});
+    CHECK(created2);
+    CHECK(made.shelf.key() == Value("poe"));
+}
+
+TEST_CASE_FIXTURE(Shelves, "select_related and prefetch_related across text keys: one query per relation") {
+    Book dune = book("Dune", fiction);
+    Book odes = book("Odes", poetry);
+    dune.seen_on.add(fiction, poetry);
+    odes.seen_on.add(poetry);
+    {
+        CaptureQueries c;
+        auto books = Book::objects().select_related("shelf").to_vector();
+        REQUIRE(books.size() == 2);
+        CHECK(books[0].shelf->title == "Fiction");
+        CHECK(books[1].shelf->title == "Poetry");
+        CHECK(c.count() == 1);
+    }
+    {
+        CaptureQueries c;
+        auto books = Book::objects().prefetch_related("shelf", "seen_on").to_vector();
+        REQUIRE(books.size() == 2);
+        CHECK(books[0].shelf->title == "Fiction");
+        int fic = 0, poe = 0;
+        for (const Shelf& s : books[0].seen_on.all()) (s.code == "fic" ? fic : poe) += 1;
+        CHECK(fic == 1);
+        CHECK(poe == 1);
+        CHECK(books[1].seen_on.all().size() == 1);
+        CHECK(c.count() == 3);
+    }
+    {
+        CaptureQueries c;
+        auto shelves = Shelf::objects().order_by("code").prefetch_related("books", "seen_books").to_vector();
+        REQUIRE(shelves.size() == 2);
+        CHECK(titles(shelves[0].related(&Book::shelf).to_vector()) == Names{"Dune"});
+        CHECK(titles(shelves[1].related(&Book::shelf).to_vector()) == Names{"Odes"});
+        CHECK(shelves[1].related(&Book::seen_on).to_vector().size() == 2);
+        CHECK(c.count() == 3);
+    }
+}
+
+TEST_CASE_FIXTURE(Shelves, "erase() of a text-keyed row cascades, sets NULL and removes link rows") {
+    Book dune = book("Dune", fiction);
+    Book odes = book("Odes", poetry);
+    odes.showcase = fiction;
+    odes.save();
+    odes.seen_on.add(fiction, poetry);
+    DeleteResult r = Shelf::objects().filter("code", "fic").erase();
+    CHECK(r.per_model["rel_shelf"] == 1);
+    CHECK(r.per_model["rel_book"] == 1);
+    CHECK(r.per_model["rel_book_seen_on"] == 1);
+    CHECK(titles(Book::objects().to_vector()) == Names{"Odes"});
+    Book left = Book::objects().get("id", odes.id);
+    CHECK_FALSE(bool(left.showcase));
+    CHECK(left.seen_on.all().size() == 1);
+    poetry.erase();
+    CHECK(Book::objects().count() == 0);
+}

@@ -114,25 +114,23 @@ class MemberAccess final : public FieldAccess {
     M T::*p_;
 };
 
-/// A ForeignKey/OneToOne member: its key is the column; the related object is a cache.
+/// A ForeignKey/OneToOne member: its key is the column (of the type of the target's key);
+/// the related object is a cache.
 template <class T, class FK>
 class ForeignKeyAccess final : public FieldAccess {
    public:
     ForeignKeyAccess(FK T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
-    Value get(const void* o) const override {
-        auto id = (static_cast<const T*>(o)->*p_).id();
-        return id ? Value(id) : Value();
-    }
+    Value get(const void* o) const override { return (static_cast<const T*>(o)->*p_).key(); }
     void set(void* o, const Value& v) const override {
-        (static_cast<T*>(o)->*p_).set_id_(v.is_null() ? 0 : v.as_int());
+        (static_cast<T*>(o)->*p_).set_key_(normalize_key(v, key_type()));
     }
     void read(void* o, const Row& r, int c) const override {
-        (static_cast<T*>(o)->*p_).set_id_(r.is_null(c) ? 0 : r.get_int64(c));
+        (static_cast<T*>(o)->*p_).set_key_(read_key(r, c, key_type()));
     }
     void bind(const void* o, Binder& b, int i) const override {
-        auto id = (static_cast<const T*>(o)->*p_).id();
-        if (id) b.bind_int64(i, id);
-        else b.bind_null(i);
+        const Value& key = (static_cast<const T*>(o)->*p_).key();
+        if (key.is<std::int64_t>()) b.bind_int64(i, key.get<std::int64_t>());
+        else b.bind(i, key);
     }
     void clear(void* o) const override { static_cast<T*>(o)->*p_ = nullptr; }
     void attach(void* o, bool multi_row) const override {
@@ -146,6 +144,8 @@ class ForeignKeyAccess final : public FieldAccess {
     void forget(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
 
    private:
+    // The target's key type, known once the target is built (never while this model is).
+    static sql::ColumnType key_type() { return FK::target_type::model_meta().pk_field().type; }
     FK T::*p_;
     const RelationMeta* rel_;
 };

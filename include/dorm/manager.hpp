@@ -35,7 +35,7 @@ class RelatedManager : public QS {
     template <class... A>
     void add(A&... objs) {
         if (m2m()) {
-            detail::m2m_link(*field_->relation, alias_, {objs.pk().as_int()...}, owner_.as_int());
+            detail::m2m_link(*field_->relation, alias_, {objs.pk()...}, owner_);
             return;
         }
         (point(objs), ...);
@@ -47,7 +47,7 @@ class RelatedManager : public QS {
             if (!m2m()) field_->access->set(&x, owner_);
             init(x);
         });
-        if (m2m()) detail::m2m_link(*field_->relation, alias_, {obj.pk().as_int()}, owner_.as_int());
+        if (m2m()) detail::m2m_link(*field_->relation, alias_, {obj.pk()}, owner_);
         return obj;
     }
     R create() const {
@@ -57,7 +57,7 @@ class RelatedManager : public QS {
     template <class... A>
     void remove(A&... objs) {
         if (m2m()) {
-            detail::m2m_unlink(*field_->relation, alias_, {objs.pk().as_int()...}, owner_.as_int());
+            detail::m2m_unlink(*field_->relation, alias_, {objs.pk()...}, owner_);
             return;
         }
         require_nullable("remove");
@@ -65,7 +65,7 @@ class RelatedManager : public QS {
     }
     void clear() {
         if (m2m()) {
-            detail::m2m_unlink(*field_->relation, alias_, {}, owner_.as_int());
+            detail::m2m_unlink(*field_->relation, alias_, {}, owner_);
             return;
         }
         require_nullable("clear");
@@ -122,9 +122,9 @@ typename M::queryset_type ManyToMany<M>::all() const {
         rows.prefilled_(loaded_);
         return rows;
     }
-    const std::int64_t owner = detail::owner_pk(where_, this, "a many-to-many relation");
+    const Value owner = detail::owner_pk(where_, this, "a many-to-many relation");
     detail::guard_lazy_load(where_, "prefetch_related");
-    return rows.using_db(detail::owner_alias(where_, this)).linked_(*where_.rel->field, false, Value(owner));
+    return rows.using_db(detail::owner_alias(where_, this)).linked_(*where_.rel->field, false, owner);
 }
 
 }  // namespace dorm

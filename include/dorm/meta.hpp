@@ -98,7 +98,7 @@ class FieldAccess {
 struct FieldMeta {
     std::string name;    ///< the name lookups use
     std::string column;  ///< the database column
-    sql::ColumnType type = sql::ColumnType::Text;
+    sql::ColumnType type = sql::ColumnType::Text;  ///< relations: BigInt; see key_type()
     bool nullable = false;
     bool primary_key = false;
     bool auto_increment = false;
@@ -124,6 +124,15 @@ struct FieldMeta {
         if (column_ref && column_ref->table == table) return column_ref;
         return sql::column(table, column, type);
     }
+
+    /// The column type of what this field stores: for a relation (ForeignKey, OneToOne, a
+    /// ManyToMany and its link table's columns), the type of the target's primary key, since
+    /// `type` cannot know it when the field is declared (the target may not be built yet:
+    /// self-references, cycles); else `type`. Call it when querying, never while models are
+    /// being built.
+    [[nodiscard]] sql::ColumnType key_type() const;
+    /// Likewise the max_length of what the field stores (a varchar key's length).
+    [[nodiscard]] std::optional<std::size_t> key_max_length() const;
 };
 
 struct ModelMeta {
@@ -158,6 +167,16 @@ struct ModelMeta {
     /// "a, b, c": the field names, sorted, for error messages.
     [[nodiscard]] std::string field_names() const;
 };
+
+namespace detail {
+/// Keys of rows (Values of one column's type) in ordered and hashed containers.
+struct KeyLess {
+    bool operator()(const Value& a, const Value& b) const;
+};
+struct KeyHash {
+    std::size_t operator()(const Value& v) const;
+};
+}  // namespace detail
 
 /// Every model registered so far, in registration order.
 const std::vector<const ModelMeta*>& registered_models();

@@ -40,16 +40,23 @@ void guard_lazy_load(const RelationSite& site, const char* how);
 /// The alias the owner of a member was loaded from.
 const std::string& owner_alias(const RelationSite& site, const void* member);
 /// The owner's key; throws a clear error for an unsaved owner.
-std::int64_t owner_pk(const RelationSite& site, const void* member, const char* what);
+Value owner_pk(const RelationSite& site, const void* member, const char* what);
 /// ManyToMany link rows: add, remove, clear, set (by target keys).
-void m2m_add(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids);
-void m2m_remove(const RelationSite& site, const void* member, const std::vector<std::int64_t>& ids);
+void m2m_add(const RelationSite& site, const void* member, const std::vector<Value>& ids);
+void m2m_remove(const RelationSite& site, const void* member, const std::vector<Value>& ids);
 void m2m_clear(const RelationSite& site, const void* member);
 /// Links (or, with empty `targets` in unlink, all) rows by key, from the target's side.
-void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
-              std::int64_t target);
-void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<std::int64_t>& owners,
-                std::int64_t target);
+void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+              const Value& target);
+void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+                const Value& target);
+/// A key as the column of a key of type `t` stores it: integers as integers (0: NULL, no
+/// key), text as text; NULL stays NULL.
+[[nodiscard]] Value normalize_key(const Value& v, sql::ColumnType t);
+/// A key column of type `t` read from a row (NULL: no key).
+[[nodiscard]] Value read_key(const Row& r, int col, sql::ColumnType t);
+/// ForeignKey::id() of a key that is not an integer: says to use key().
+[[noreturn]] void throw_not_integer_key(const std::string& target, const Value& key);
 /// The FieldMeta of a relation member, by where it sits in the object.
 const FieldMeta& field_of_member_offset(const ModelMeta& m, std::size_t offset);
 template <class R, class Member>
@@ -61,55 +68,68 @@ const FieldMeta& field_of_member(const ModelMeta& m, Member R::*member) {
 
 }  // namespace detail
 
-/// A many-to-one relation: stored as column `<name>_id`.
+/// A many-to-one relation: stored as column `<name>_id`, of the type of M's key.
 template <class M>
 class ForeignKey {
    public:
+    using target_type = M;
+
     ForeignKey() = default;
     ForeignKey(const M& obj) { *this = obj; }
     ForeignKey(std::nullptr_t) {}
 
     ForeignKey& operator=(const M& obj) {
-        id_ = obj.pk().as_int();
+        key_ = normalized(obj.pk());
         cache_ = std::make_shared<M>(obj);
         return *this;
     }
-    /// By key; the cached object (if any) is dropped.
+    /// By integer key (0: none); the cached object (if any) is dropped.
     ForeignKey& operator=(std::int64_t id) {
-        if (id != id_) cache_.reset();
-        id_ = id;
+        set_key_(normalized(Value(id)));
+        return *this;
+    }
+    /// By key of any type (a text key: `e.blog = "cooking"`); NULL clears it.
+    ForeignKey& operator=(const Value& key) {
+        set_key_(normalized(key));
         return *this;
     }
     ForeignKey& operator=(std::nullptr_t) {
-        id_ = 0;
+        key_ = Value();
         cache_.reset();
         return *this;
     }
 
-    /// The key; 0 while unset. Runs no query.
-    [[nodiscard]] std::int64_t id() const { return id_; }
-    explicit operator bool() const { return id_ != 0; }
+    /// The integer key; 0 while unset. Runs no query. A key that is not an integer (a text
+    /// primary key) throws dorm::Error: use key().
+    [[nodiscard]] std::int64_t id() const {
+        if (key_.is_null()) return 0;
+        if (key_.is<std::int64_t>()) return key_.get<std::int64_t>();
+        detail::throw_not_integer_key(M::model_meta().name, key_);
+    }
+    /// The key, whatever its type; NULL while unset. Runs no query.
+    [[nodiscard]] const Value& key() const { return key_; }
+    explicit operator bool() const { return !key_.is_null(); }
 
     /// The related object: loaded once (one query), then cached until the key changes.
     const M& get() const {
-        if (!id_) throw DoesNotExist(std::string(M::model_meta().name) + ": the relation is not set");
-        if (!cache_ || cache_->pk().as_int() != id_) {
+        if (key_.is_null()) throw DoesNotExist(std::string(M::model_meta().name) + ": the relation is not set");
+        if (!cache_ || cache_->pk() != key_) {
             if (where_.rel) detail::guard_lazy_load(where_, "select_related");
             auto q = M::objects();
             if (where_.rel) q = q.using_db(detail::owner_alias(where_, this));
-            cache_ = std::make_shared<M>(q.get("pk", id_));
+            cache_ = std::make_shared<M>(q.get("pk", key_));
         }
         return *cache_;
     }
     const M* operator->() const { return &get(); }
     M* operator->() { return const_cast<M*>(&get()); }
     /// Whether the related object is cached (select_related, prefetch_related or a load).
-    [[nodiscard]] bool is_cached() const { return cache_ && cache_->pk().as_int() == id_; }
+    [[nodiscard]] bool is_cached() const { return cache_ && cache_->pk() == key_; }
 
-    // Used through FieldAccess by lib/.
-    void set_id_(std::int64_t id) {
-        if (id != id_) cache_.reset();
-        id_ = id;
+    // Used through FieldAccess by lib/ (keys already normalized).
+    void set_key_(Value key) {
+        if (key != key_) cache_.reset();
+        key_ = std::move(key);
     }
     detail::RelationSite& site_ref_() { return where_; }
     M* cache_object_(bool create) {
@@ -119,7 +139,10 @@ class ForeignKey {
     void forget_() { cache_.reset(); }
 
    private:
-    std::int64_t id_ = 0;
+    static Value normalized(const Value& key) {
+        return detail::normalize_key(key, M::model_meta().pk_field().type);
+    }
+    Value key_;
     mutable std::shared_ptr<M> cache_;
     detail::RelationSite where_;
 };
@@ -153,8 +176,8 @@ class ManyToMany {
     }
     /// Exactly these links afterwards.
     void set(const std::vector<M>& objs) {
-        std::vector<std::int64_t> ids;
-        for (const M& o : objs) ids.push_back(o.pk().as_int());
+        std::vector<Value> ids;
+        for (const M& o : objs) ids.push_back(o.pk());
         detail::m2m_clear(where_, this);
         detail::m2m_add(where_, this, ids);
         loaded_.reset();
@@ -170,8 +193,9 @@ class ManyToMany {
     void forget_() { loaded_.reset(); }
 
    private:
-    static std::int64_t key(const M& m) { return m.pk().as_int(); }
-    static std::int64_t key(std::int64_t id) { return id; }
+    static Value key(const M& m) { return m.pk(); }
+    static Value key(std::int64_t id) { return Value(id); }
+    static Value key(const Value& k) { return k; }
     detail::RelationSite where_;
     std::shared_ptr<std::vector<M>> loaded_;
 };
@@ -179,11 +203,11 @@ class ManyToMany {
 /// A relation member as a filter value: its key (NULL when unset).
 template <class M>
 struct value_traits<ForeignKey<M>> {
-    static Value to_value(const ForeignKey<M>& fk) { return fk.id() ? Value(fk.id()) : Value(); }
+    static Value to_value(const ForeignKey<M>& fk) { return fk.key(); }
 };
 template <class M>
 struct value_traits<OneToOne<M>> {
-    static Value to_value(const OneToOne<M>& fk) { return fk.id() ? Value(fk.id()) : Value(); }
+    static Value to_value(const OneToOne<M>& fk) { return fk.key(); }
 };
 
 }  // namespace dorm

@@ -96,3 +96,42 @@ inline void fresh_tables() {
 }
 
 }  // namespace rel
+
+namespace rel {
+
+/// A text primary key, and a ForeignKey, a OneToOne and a ManyToMany to it: their columns
+/// take the key's type (varchar(20)), as Django's do.
+struct Shelf : dorm::Model<Shelf> {
+    std::string code;
+    std::string title;
+    static void define(dorm::Schema<Shelf>& s) {
+        s.table("rel_shelf");
+        s.field(&Shelf::code, "code").max_length(20).primary_key();
+        s.field(&Shelf::title, "title").max_length(100);
+    }
+};
+
+struct Book : dorm::Model<Book> {
+    std::string title;
+    dorm::ForeignKey<Shelf> shelf;     // Cascade
+    dorm::OneToOne<Shelf> showcase;    // nullable, SetNull
+    dorm::ManyToMany<Shelf> seen_on;
+    static void define(dorm::Schema<Book>& s) {
+        s.table("rel_book");
+        s.field(&Book::title, "title").max_length(100);
+        s.field(&Book::shelf, "shelf").on_delete(dorm::Cascade).related_name("books");
+        s.field(&Book::showcase, "showcase").null().on_delete(dorm::SetNull).related_name("featured");
+        s.field(&Book::seen_on, "seen_on").related_name("seen_books");
+        s.ordering({"title"});
+    }
+};
+
+/// Shelf and Book tables made once, emptied for each test.
+inline void fresh_keyed_tables() {
+    static const bool once = (dorm::register_models<Shelf, Book>(), dorm::create_tables(), true);
+    (void)once;
+    Book::objects().erase();
+    Shelf::objects().erase();
+}
+
+}  // namespace rel
