@@ -33,7 +33,7 @@ using KeySet = std::unordered_map<Value, bool, KeyHash>;
 std::shared_ptr<void> load(const ModelMeta& target, const std::string& alias,
                            const std::vector<Value>& keys,
                            const std::function<void(Query&, const std::vector<Value>&)>& narrow,
-                           std::vector<std::int64_t>* owners) {
+                           std::vector<Value>* owners) {
     auto vec = target.ops.make_vector();
     const std::size_t batch = std::max<std::size_t>(1, connection(alias).dialect().features().max_params - 10);
     for (std::size_t start = 0; start < keys.size(); start += batch) {
@@ -113,7 +113,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
         }
         std::vector<Value> keys;
         for (void* o : objs) keys.push_back(key_of(m.pk_field(), o));
-        std::vector<std::int64_t> owners;
+        std::vector<Value> owners;
         std::shared_ptr<void> vec;
         if (parents && !m2m) {
             // The first level of a reverse ForeignKey: `fk IN (the parents' query)`, one query
@@ -135,7 +135,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
         const std::size_t n = target->ops.size(vec.get());
         for (std::size_t k = 0; k < n; ++k) {
             void* child = target->ops.at(vec.get(), k);
-            const Value owner = m2m ? Value(owners[k]) : key_of(decl, child);
+            const Value owner = m2m ? owners[k] : key_of(decl, child);
             auto it = groups.find(owner);
             if (it != groups.end()) target->ops.push_move(it->second.get(), child);  // vec is dropped
         }

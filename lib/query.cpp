@@ -1,5 +1,5 @@
-// The query builder's state and the SQL it builds: ordering, limits, the SELECT/UPDATE/
-// DELETE trees. Paths and lookups: query_lookups.cpp; expressions: query_expressions.cpp.
+// The query builder's state and the one SELECT builder (build()), plus UPDATE and DELETE.
+// Paths and lookups: query_lookups.cpp; expressions: query_expressions.cpp.
 #include "query_internal.hpp"
 
 #include "dorm/error.hpp"
@@ -9,47 +9,62 @@ namespace dorm {
 using namespace query_detail;
 using sql::ColumnType;
 
+// ---- ordering -------------------------------------------------------------------------------
+
 void Query::set_ordering(std::vector<std::string> fields) {
+    std::vector<OrderTerm> terms;
+    terms.reserve(fields.size());
+    for (auto& f : fields) terms.push_back(order_term(std::move(f)));
+    set_ordering(std::move(terms));
+}
+
+void Query::set_ordering(std::vector<OrderTerm> terms) {
     Query check = *this;  // names are checked now, joins are made when the SQL is built
-    for (const auto& o : fields) {
-        std::string_view n = o;
-        if (n == "?" || is_order_expression(o)) continue;
+    for (const auto& t : terms) {
+        if (t.expr || t.path == "?") continue;
+        std::string_view n = t.path;
         if (!n.empty() && n[0] == '-') n.remove_prefix(1);
         if (find_annotation(n)) continue;
-        if (n.find("__") == std::string_view::npos) (void)model_->field(n, o);
+        if (n.find("__") == std::string_view::npos) (void)model_->field(n, t.path);
         else (void)check.resolve_column(n);
     }
-    ordering_ = std::move(fields);
+    ordering_ = std::move(terms);
     explicit_ordering_ = true;
+}
+
+Query::OrderTerm Query::order_term(const ExpressionNode& e, bool descending) {
+    return {{}, resolve(e), descending};
 }
 
 bool Query::is_ordered() const {
     return explicit_ordering_ ? !ordering_.empty() : !model_->ordering.empty();
 }
 
-std::vector<sql::OrderBy> Query::order_terms() const {
-    const auto& names = explicit_ordering_ ? ordering_ : model_->ordering;
+// Ordering across relations adds LEFT OUTER joins and reuses existing ones, as Django does.
+std::vector<sql::OrderBy> Query::resolve_ordering() {
+    if (has_aggregates() && !explicit_ordering_) return {};  // Meta.ordering is not used with GROUP BY
+    std::vector<OrderTerm> defaults;
+    if (!explicit_ordering_)
+        for (const auto& o : model_->ordering) defaults.push_back(order_term(o));
+    const auto& terms = explicit_ordering_ ? ordering_ : defaults;
     std::vector<sql::OrderBy> out;
-    out.reserve(names.size());
-    for (const auto& o : names) {
-        if (o == "?") {
-            out.push_back({sql::func("RANDOM", {}), false});
+    out.reserve(terms.size());
+    for (const auto& t : terms) {
+        if (t.expr) {
+            out.push_back({t.expr, t.descending != reversed_});
             continue;
         }
-        if (is_order_expression(o)) {
-            auto e = order_exprs_.at(std::stoul(o.substr(kOrderExprMark.size())));
-            out.push_back({e.expr, e.descending != reversed_});
+        if (t.path == "?") {
+            out.push_back({sql::random(), false});
             continue;
         }
-        bool desc = !o.empty() && o[0] == '-';
-        std::string_view n = desc ? std::string_view(o).substr(1) : std::string_view(o);
-        if (n.find("__") != std::string_view::npos) continue;  // added by base_select()
-        if (find_annotation(n)) {
-            out.push_back({sql::column("", std::string(n), sql::ColumnType::Text), desc != reversed_});
+        const bool desc = !t.path.empty() && t.path[0] == '-';
+        std::string_view n = desc ? std::string_view(t.path).substr(1) : std::string_view(t.path);
+        if (const Annotation* a = find_annotation(n)) {
+            out.push_back({sql::column("", a->name, a->expr->type), desc != reversed_});
             continue;
         }
-        const FieldMeta& f = model_->field(n, o);
-        out.push_back({f.column_expr(model_->table), desc != reversed_});
+        out.push_back({resolve_output_path(n), desc != reversed_});
     }
     return out;
 }
@@ -93,14 +108,95 @@ std::vector<const FieldMeta*> Query::loaded_fields() const {
     return out;
 }
 
-// FROM, joins, WHERE, ORDER BY, limits; columns are the caller's. Ordering across
-// relations adds LEFT OUTER joins, as Django does, on a copy.
-sql::Select Query::base_select() const {
-    const auto& names = explicit_ordering_ ? ordering_ : model_->ordering;
-    const bool related_order = std::any_of(names.begin(), names.end(), [](const std::string& o) {
-        return o.find("__") != std::string::npos;
-    });
+// ---- values() ---------------------------------------------------------------------------------
+
+std::vector<std::string> Query::value_names() const {
+    if (values_ && !values_->empty()) return *values_;
+    std::vector<std::string> names;
+    for (const FieldMeta* f : model_->columns) names.push_back(f->name);
+    for (const auto& a : annotations_) names.push_back(a.name);
+    return names;
+}
+
+std::vector<const FieldMeta*> Query::value_fields() const {
+    Query q = *this;
+    std::vector<const FieldMeta*> out;
+    for (const auto& n : value_names()) {
+        if (const Annotation* a = find_annotation(n)) {
+            out.push_back(a->as_field.get());
+            continue;
+        }
+        const FieldMeta* f = nullptr;
+        (void)q.resolve_output_path(n, &f);
+        out.push_back(f);
+    }
+    return out;
+}
+
+// ---- the one SELECT builder -------------------------------------------------------------------
+
+// A query whose rows are not plain table rows (distinct, sliced, grouped, filtered on a
+// window, combined) is counted, tested and aggregated from a subquery.
+bool Query::needs_wrapping() const {
+    return distinct_ || is_sliced() || has_aggregates() || window_where_ || !combined_.empty();
+}
+
+sql::Select Query::build(const Selection& what) const {
+    Query q = *this;  // resolving paths adds joins: on a copy
+    switch (what.kind) {
+        case Selection::Kind::Rows: return q.rows_select();
+        case Selection::Kind::Key: {
+            if (!q.values_) q.values_ = std::vector<std::string>{"pk"};
+            if (q.values_->size() != 1)
+                throw FieldError(model_->name + ": a subquery must select exactly one field (values(\"field\"))");
+            if (!q.is_sliced()) q.clear_ordering();
+            q.related_.clear();
+            return q.rows_select();
+        }
+        case Selection::Kind::Count: {
+            sql::SelectItem count{sql::func("COUNT", {sql::star()}), "__count"};
+            count.expr = sql::typed(count.expr, ColumnType::BigInt);
+            q.related_.clear();
+            q.for_update_ = false;  // no row locks on an aggregate
+            if (!needs_wrapping()) {
+                q.clear_ordering();
+                return q.frame({count});
+            }
+            sql::Select inner = q.rows_select();
+            if (!is_sliced()) inner.order_by.clear();
+            sql::Select s;
+            s.columns = {count};
+            s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
+            return s;
+        }
+        case Selection::Kind::Exists: {
+            sql::SelectItem one{sql::param(Value(std::int64_t(1))), "a"};
+            q.related_.clear();
+            if (has_aggregates() || window_where_ || !combined_.empty()) {
+                sql::Select inner = q.rows_select();
+                if (!is_sliced()) inner.order_by.clear();
+                sql::Select s;
+                s.columns = {one};
+                s.limit = 1;
+                s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
+                return s;
+            }
+            q.apply_slice(0, 1);
+            q.clear_ordering();
+            q.values_.reset();
+            return q.frame({one});
+        }
+        case Selection::Kind::Aggregate: return q.aggregate_select(what);
+    }
+    return {};
+}
+
+// FROM, joins, WHERE, HAVING, ORDER BY, limits around the given columns. The columns and
+// the ordering are resolved first: both may add joins.
+sql::Select Query::frame(std::vector<sql::SelectItem> columns) {
     sql::Select s;
+    s.columns = std::move(columns);
+    s.order_by = resolve_ordering();
     s.from = model_->table;
     s.where = where_;
     s.having = having_;
@@ -108,91 +204,125 @@ sql::Select Query::base_select() const {
     if (high_) s.limit = *high_ - low_;
     s.offset = low_;
     s.for_update = for_update_;
-    if (has_aggregates() && !explicit_ordering_) {  // Meta.ordering is not used with GROUP BY
-        for (const auto& j : joins_) s.joins.push_back(j.join);
-        return s;
-    }
-    if (!related_order) {
-        s.order_by = order_terms();
-        for (const auto& j : joins_) s.joins.push_back(j.join);
-        return s;
-    }
-    Query q = *this;
-    for (const auto& o : names) {
-        if (o == "?") {
-            s.order_by.push_back({sql::func("RANDOM", {}), false});
-            continue;
-        }
-        if (is_order_expression(o)) {
-            auto e = order_exprs_.at(std::stoul(o.substr(kOrderExprMark.size())));
-            s.order_by.push_back({e.expr, e.descending != reversed_});
-            continue;
-        }
-        if (find_annotation(desc_free(o))) {
-            s.order_by.push_back({sql::column("", desc_free(o), sql::ColumnType::Text), (o[0] == '-') != reversed_});
-            continue;
-        }
-        bool desc = !o.empty() && o[0] == '-';
-        Walk w;
-        w.promote = true;
-        auto parts = split_path(desc ? std::string_view(o).substr(1) : std::string_view(o));
-        q.walk(w, parts, false);
-        s.order_by.push_back({w.column, desc != reversed_});
-    }
-    for (const auto& j : q.joins_) s.joins.push_back(j.join);
+    s.joins.reserve(joins_.size());
+    for (const auto& j : joins_) s.joins.push_back(j.join);
     return s;
 }
 
-sql::Select Query::select() const {
-    sql::Select s = base_select();
-    if (loads_all_fields() && related_.empty() && !extra_column_ && annotations_.empty() &&
-        combined_.empty() && !window_where_) {
-        s.shared_columns = model_->all_columns;
-        return s;
+// What a row holds: the values() columns, or the loaded fields, the select_related models'
+// columns and the annotations (then a link key, for prefetch).
+std::vector<sql::SelectItem> Query::output_columns() {
+    std::vector<sql::SelectItem> cols;
+    if (values_) {
+        for (const auto& n : value_names()) {
+            if (const Annotation* a = find_annotation(n)) cols.push_back({a->expr, a->name});
+            else cols.push_back({resolve_output_path(n), {}});
+        }
+        return cols;
     }
-    for (const FieldMeta* f : loaded_fields()) s.columns.push_back({f->column_expr(model_->table), {}});
+    for (const FieldMeta* f : loaded_fields()) cols.push_back({f->column_expr(model_->table), {}});
     for (const Related& r : related_)
-        for (const FieldMeta* f : r.model->columns) s.columns.push_back({f->column_expr(r.alias), {}});
-    for (const auto& a : annotations_) s.columns.push_back({a.expr, a.name});
-    if (extra_column_) s.columns.push_back({extra_column_, {}});
-    add_grouping(s);
-    if (!combined_.empty()) {
-        // The members run without ordering or limits; those apply to the combination, by
-        // output column name.
-        auto tail_order = std::move(s.order_by);
-        auto limit = s.limit;
-        auto offset = s.offset;
-        s.order_by.clear();
-        s.limit.reset();
-        s.offset = 0;
-        for (const auto& [op, other] : combined_) {
-            Query q = *other;
-            q.ordering_.clear();
-            q.explicit_ordering_ = true;
-            q.low_ = 0;
-            q.high_.reset();
-            s.compound.emplace_back(op, std::make_shared<sql::Select>(q.select()));
+        for (const FieldMeta* f : r.model->columns) cols.push_back({f->column_expr(r.alias), {}});
+    for (const auto& a : annotations_) cols.push_back({a.expr, a.name});
+    if (extra_column_) cols.push_back({extra_column_, {}});
+    return cols;
+}
+
+namespace {
+bool same_column(const sql::Expr& a, const sql::Expr& b) {
+    return a == b || (a->kind == sql::Kind::Column && b->kind == sql::Kind::Column &&
+                      a->table == b->table && a->name == b->name);
+}
+}  // namespace
+
+sql::Select Query::rows_select() {
+    const bool plain = !values_ && loads_all_fields() && related_.empty() && !extra_column_ &&
+                       annotations_.empty() && combined_.empty() && !window_where_;
+    sql::Select s = frame(output_columns());
+    if (distinct_) {
+        // SELECT DISTINCT must select what it orders by: Django adds those columns (before
+        // a prefetch link key, which stays last).
+        const auto at = s.columns.end() - (extra_column_ ? 1 : 0);
+        std::vector<sql::SelectItem> extra;
+        for (const auto& o : s.order_by) {
+            bool selected = std::any_of(s.columns.begin(), s.columns.end(), [&](const sql::SelectItem& c) {
+                return same_column(c.expr, o.expr) ||
+                       (o.expr->kind == sql::Kind::Column && o.expr->table.empty() && c.alias == o.expr->name);
+            });
+            if (!selected) extra.push_back({o.expr, {}});
         }
-        for (auto& o : tail_order) {
-            sql::Expr e = o.expr;
-            if (e->kind == sql::Kind::Column) e = sql::column("", e->name, e->type);
-            s.order_by.push_back({e, o.descending});
+        if (!extra.empty()) {
+            s.columns.insert(at, extra.begin(), extra.end());
+            s.shared_columns.reset();
+        } else if (plain) {
+            s.shared_columns = model_->all_columns;
         }
-        s.limit = limit;
-        s.offset = offset;
-        return s;
+    } else if (plain) {
+        s.shared_columns = model_->all_columns;
     }
-    if (!window_where_) return s;
-    // Filtering on a window annotation: SELECT * FROM (the query) "subquery" WHERE ...,
-    // with the ordering and the limits moved outside.
+    if (s.shared_columns) s.columns.clear();
+    add_grouping(s);
+    if (!combined_.empty()) return wrap_combination(std::move(s));
+    if (window_where_) return wrap_window(std::move(s));
+    return s;
+}
+
+// The members run without ordering or limits (the values() fields of the first apply to
+// all); ordering and limits apply to the combination, by output column name.
+sql::Select Query::wrap_combination(sql::Select s) const {
+    auto tail_order = std::move(s.order_by);
+    auto limit = s.limit;
+    auto offset = s.offset;
+    s.order_by.clear();
+    s.limit.reset();
+    s.offset = 0;
+    for (const auto& [op, other] : combined_) {
+        Query q = *other;
+        if (values_ && !q.values_) q.values_ = values_;
+        q.clear_ordering();
+        q.low_ = 0;
+        q.high_.reset();
+        s.compound.emplace_back(op, std::make_shared<sql::Select>(q.rows_select()));
+    }
+    for (auto& o : tail_order) {
+        sql::Expr e = o.expr;
+        if (e->kind == sql::Kind::Column) e = sql::column("", e->name, e->type);
+        s.order_by.push_back({e, o.descending});
+    }
+    s.limit = limit;
+    s.offset = offset;
+    return s;
+}
+
+// Filtering on a window annotation: SELECT the columns FROM (the query, which also selects
+// the window values) "subquery" WHERE ..., with the ordering and the limits moved outside.
+// Inner columns get names ("__colN") so the outside can name each one.
+sql::Select Query::wrap_window(sql::Select s) const {
     sql::Select outer;
-    outer.columns = {{sql::star(), {}}};
     outer.where = window_where_;
     outer.limit = s.limit;
     outer.offset = s.offset;
+    for (std::size_t i = 0; i < s.columns.size(); ++i) {
+        auto& c = s.columns[i];
+        if (c.alias.empty()) c.alias = "__col" + std::to_string(i + 1);
+        outer.columns.push_back({sql::column("subquery", c.alias, c.expr->type), c.alias});
+    }
+    auto selected = [&](std::string_view name) {
+        return std::any_of(s.columns.begin(), s.columns.end(), [&](const sql::SelectItem& c) { return c.alias == name; });
+    };
+    for (const auto& a : annotations_)
+        if (a.window && !selected(a.name)) s.columns.push_back({a.expr, a.name});
     for (const auto& o : s.order_by) {
         sql::Expr e = o.expr;
-        if (e->kind == sql::Kind::Column && !e->table.empty()) e = sql::column("subquery", e->name, e->type);
+        if (e->kind == sql::Kind::Column && e->table.empty()) {
+            e = sql::column("subquery", e->name, e->type);  // an annotation, by name
+        } else {
+            auto it = std::find_if(s.columns.begin(), s.columns.end(),
+                                   [&](const sql::SelectItem& c) { return same_column(c.expr, e); });
+            std::string name = it != s.columns.end() ? it->alias : "__order" + std::to_string(s.columns.size() + 1);
+            if (it == s.columns.end()) s.columns.push_back({e, name});
+            e = sql::column("subquery", name, e->type);
+        }
         outer.order_by.push_back({e, o.descending});
     }
     s.order_by.clear();
@@ -207,97 +337,89 @@ sql::Select Query::select() const {
 void Query::add_grouping(sql::Select& s) const {
     if (!has_aggregates()) return;
     for (const auto& c : s.columns)
-        if (!is_aggregate(c.expr)) s.group_by.push_back(c.expr);
+        if (!contains_aggregate(c.expr)) s.group_by.push_back(c.expr);
     if (grouped_)
         for (const auto& o : s.order_by)
             if (o.expr->kind == sql::Kind::Column && !o.expr->table.empty() &&
-                std::none_of(s.group_by.begin(), s.group_by.end(), [&](const sql::Expr& g) {
-                    return g->kind == sql::Kind::Column && g->table == o.expr->table && g->name == o.expr->name;
-                }))
+                std::none_of(s.group_by.begin(), s.group_by.end(),
+                             [&](const sql::Expr& g) { return same_column(g, o.expr); }))
                 s.group_by.push_back(o.expr);
 }
 
-sql::Select Query::select_values(const std::vector<std::string>& fields) const {
-    Query q = *this;
-    std::vector<sql::SelectItem> cols;
-    if (fields.empty()) {
-        for (const FieldMeta* f : model_->columns) cols.push_back({f->column_expr(model_->table), {}});
-        for (const auto& a : annotations_) cols.push_back({a.expr, a.name});
+// aggregate(): over the query itself, or — when its rows are not plain table rows — over
+// it as a subquery that also selects each aggregate's source as "__colN" (resolved, with
+// its joins, inside), as Django's get_aggregation() does.
+sql::Select Query::aggregate_select(const Selection& what) {
+    related_.clear();
+    for_update_ = false;
+    if (!needs_wrapping()) {
+        std::vector<sql::SelectItem> cols;
+        for (const auto& [name, node] : what.aggregates) cols.push_back({resolve(*node), name});
+        clear_ordering();
+        return frame(std::move(cols));
+    }
+    if (!is_sliced()) clear_ordering();
+    const bool combined = !combined_.empty();
+    std::vector<sql::SelectItem> inner_cols;
+    if (values_ || distinct_ || combined) inner_cols = output_columns();
+    else
+        for (const auto& a : annotations_) inner_cols.push_back({a.expr, a.name});
+    auto inner_column = [&](sql::Expr e, ColumnType type) {
+        std::string name = "__col" + std::to_string(inner_cols.size() + 1);
+        inner_cols.push_back({std::move(e), name});
+        return sql::column("", name, type);
+    };
+    sql::Select outer;
+    for (const auto& [name, node] : what.aggregates) {
+        const std::string& path = node->args[0]->name;
+        sql::Expr arg;
+        ColumnType type = ColumnType::BigInt;
+        if (path == "*") {
+            arg = sql::star();
+        } else if (const Annotation* a = find_annotation(path)) {
+            type = a->expr->type;
+            arg = sql::column("", a->name, type);
+        } else if (combined) {
+            const FieldMeta& f = model_->field(path, path);
+            type = f.key_type();
+            arg = sql::column("", f.column, type);
+        } else {
+            const FieldMeta* f = nullptr;
+            sql::Expr col = resolve_output_path(path, &f);
+            type = f->key_type();
+            arg = inner_column(col, type);
+        }
+        sql::Expr filter;
+        if (node->filter) {
+            if (combined) throw NotSupportedError(model_->name + ": an aggregate with a filter over a combined queryset");
+            filter = inner_column(resolve_q(*node->filter, false, false, true), ColumnType::Bool);
+        }
+        outer.columns.push_back(
+            {sql::aggregate(node->name, arg, node->distinct, filter, aggregate_type(node->name, type)), name});
+    }
+    if (inner_cols.empty()) inner_cols.push_back({model_->pk_field().column_expr(model_->table), {}});
+    sql::Select inner;
+    if (combined) {
+        inner = rows_select();
     } else {
-        for (const auto& n : fields) {
-            const Annotation* a = find_annotation(n);
-            cols.push_back({a ? a->expr : q.resolve_column(n), a ? n : std::string()});
-        }
+        inner = frame(std::move(inner_cols));
+        if (has_aggregates() && !values_ && !distinct_) inner.group_by = {model_->pk_field().column_expr(model_->table)};
+        else add_grouping(inner);
+        if (window_where_) inner = wrap_window(std::move(inner));
     }
-    sql::Select s = q.base_select();
-    s.columns = std::move(cols);
-    q.add_grouping(s);
-    return s;
+    outer.from_subquery = std::make_shared<sql::Select>(std::move(inner));
+    return outer;
 }
 
-sql::Select Query::select_aggregate(const std::vector<std::pair<std::string, const ExpressionNode*>>& aggs) {
-    sql::Select s;
-    const bool wrap = has_aggregates() || distinct_ || is_sliced();
-    if (wrap) {
-        // Aggregating over annotations (or a slice): over the annotated query as a subquery.
-        sql::Select inner = select();
-        inner.order_by.clear();
-        s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
-        for (const auto& [name, node] : aggs) {
-            const std::string& path = node->args[0]->name;
-            const Annotation* a = find_annotation(path);
-            const FieldMeta* f = a ? a->as_field.get() : (path == "*" ? nullptr : &model_->field(path, path));
-            sql::Expr arg = path == "*" ? sql::star() : sql::column("", f->column, f->type);
-            ColumnType t = f ? f->type : ColumnType::BigInt;
-            if (node->name == "COUNT") t = ColumnType::BigInt;
-            else if (node->name == "AVG" || node->name == "STDDEV_POP" || node->name == "VAR_POP") t = ColumnType::Double;
-            s.columns.push_back({sql::aggregate(node->name, arg, node->distinct, nullptr, t), name});
-        }
-        return s;
-    }
-    std::vector<sql::SelectItem> cols;
-    for (const auto& [name, node] : aggs) cols.push_back({resolve(*node), name});
-    s = base_select();
-    s.order_by.clear();
-    s.columns = std::move(cols);
-    return s;
-}
-
-sql::Select Query::select_count() const {
-    sql::Select s;
-    s.from = model_->table;
-    s.columns.push_back({sql::func("COUNT", {sql::star()}), "__count"});
-    if (distinct_ || is_sliced() || has_aggregates() || window_where_ || !combined_.empty()) {
-        sql::Select inner = select();
-        inner.order_by.clear();
-        s.from_subquery = std::make_shared<sql::Select>(std::move(inner));
-        return s;
-    }
-    for (const auto& j : joins_) s.joins.push_back(j.join);
-    s.where = where_;
-    return s;
-}
-
-sql::Select Query::select_exists() const {
-    Query q = *this;
-    q.apply_slice(0, 1);
-    q.related_.clear();
-    sql::Select s = q.base_select();
-    s.columns = {{sql::param(Value(std::int64_t(1))), "a"}};
-    s.order_by.clear();
-    return s;
-}
+// ---- writes -------------------------------------------------------------------------------------
 
 sql::Expr Query::write_filter() const {
     if (is_sliced()) throw NotSupportedError("cannot update or delete a sliced QuerySet");
     if (joins_.empty()) return where_;
     // Conditions across relations: `pk IN (SELECT pk ... JOIN ...)`, as Django does.
     Query q = *this;
-    q.related_.clear();
-    q.ordering_.clear();
-    q.explicit_ordering_ = true;
-    sql::Select inner = q.base_select();
-    inner.columns = {{model_->pk_field().column_expr(model_->table), {}}};
+    q.values_.reset();
+    sql::Select inner = q.build(Selection::key());
     return sql::lookup("in", model_->pk_field().column_expr(model_->table),
                        sql::subquery(std::make_shared<sql::Select>(std::move(inner))));
 }
@@ -314,7 +436,7 @@ sql::Update Query::update(const std::vector<Assignment>& set) const {
         switch (a.value.kind()) {
             case Operand::Kind::Value: {
                 FieldMeta as = f;
-                if (f.relation) as.type = sql::ColumnType::BigInt;
+                if (f.relation) as.type = f.key_type();
                 e = sql::param(clean_value(*model_, as, a.value.value()));
                 break;
             }

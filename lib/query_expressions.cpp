@@ -64,23 +64,14 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
                 type = a->expr->type;
             } else {
                 // Aggregates keep rows without related ones (Count of no entries is 0):
-                // their joins are LEFT OUTER.
-                Walk w;
-                w.promote = true;
-                auto parts = split_path(path);
-                walk(w, parts, false);
-                if (w.next != parts.size())
-                    throw FieldError(model_->name + ": cannot aggregate over '" + path + "'");
-                arg = w.column;
-                type = w.field->relation ? ColumnType::BigInt : w.field->type;
+                // their joins are LEFT OUTER, and they reuse the joins filters made.
+                const FieldMeta* f = nullptr;
+                arg = resolve_output_path(path, &f);
+                type = f->key_type();
             }
             sql::Expr filter;
-            if (e.filter) filter = resolve_q(*e.filter, false, true);
-            ColumnType out = type;
-            if (e.name == "COUNT") out = ColumnType::BigInt;
-            else if (e.name == "AVG" || e.name == "STDDEV_POP" || e.name == "VAR_POP") out = ColumnType::Double;
-            else if (e.name == "SUM" && type == ColumnType::Integer) out = ColumnType::BigInt;
-            return sql::aggregate(e.name, arg, e.distinct, filter, out);
+            if (e.filter) filter = resolve_q(*e.filter, false, false, true);
+            return sql::aggregate(e.name, arg, e.distinct, filter, aggregate_type(e.name, type));
         }
         case ExpressionNode::Kind::Function: {
             std::vector<sql::Expr> args;
@@ -113,9 +104,9 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
         case ExpressionNode::Kind::Subquery:
         case ExpressionNode::Kind::Exists: {
             Query inner = *e.query;
-            sql::Select s = e.kind == ExpressionNode::Kind::Exists
-                                ? inner.select_exists()
-                                : inner.select_values(e.fields);
+            if (e.kind == ExpressionNode::Kind::Subquery && !e.fields.empty()) inner.set_values(e.fields);
+            sql::Select s = inner.build(e.kind == ExpressionNode::Kind::Exists ? Selection::exists()
+                                                                              : Selection::key());
             // The inner query's OuterRef("x") is this query's column x.
             sql::replace_outer(s, [&](const std::string& path) { return resolve_column(path); });
             if (e.kind == ExpressionNode::Kind::Exists)
@@ -128,7 +119,7 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
         case ExpressionNode::Kind::Case: {
             std::vector<sql::Expr> parts;
             for (std::size_t i = 0; i < e.conditions.size(); ++i) {
-                parts.push_back(resolve_q(*e.conditions[i], false, true));
+                parts.push_back(resolve_q(*e.conditions[i], false, false, true));
                 parts.push_back(resolve(*e.args[i]));
             }
             parts.push_back(resolve(*e.args.back()));
@@ -181,11 +172,6 @@ sql::ColumnType Query::cast_type(const std::string& type) {
     for (const auto& [n, t] : types)
         if (n == type) return t;
     throw FieldError("Cast type '" + type + "' is not one of integer, bigint, real, double, text, date, datetime, boolean");
-}
-
-std::string Query::add_order_expression(const ExpressionNode& e, bool descending) {
-    order_exprs_.push_back({resolve(e), descending});
-    return std::string(kOrderExprMark) + std::to_string(order_exprs_.size() - 1);
 }
 
 }  // namespace dorm

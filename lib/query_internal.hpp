@@ -3,36 +3,20 @@
 // the path walk's state, and value checks' wording.
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dorm/query.hpp"
+#include "dorm/sql/lookups.hpp"
 
 namespace dorm::query_detail {
 
 using sql::ColumnType;
 
-inline constexpr std::array<std::string_view, 18> kLookups = {
-    "exact", "iexact",      "contains",  "icontains",   "in",       "gt",
-    "gte",   "lt",          "lte",       "startswith",  "istartswith", "endswith",
-    "iendswith", "range",   "isnull",    "regex",       "iregex",   "__unused"};
-inline constexpr std::array<std::string_view, 9> kTransforms = {
-    "date", "year", "month", "day", "week_day", "quarter", "hour", "minute", "second"};
-
-inline bool is_lookup(std::string_view s) {
-    return s != "__unused" && std::find(kLookups.begin(), kLookups.end(), s) != kLookups.end();
-}
-inline bool is_transform(std::string_view s) {
-    return std::find(kTransforms.begin(), kTransforms.end(), s) != kTransforms.end();
-}
-inline bool is_pattern(std::string_view l) {
-    return l == "iexact" || l == "contains" || l == "icontains" || l == "startswith" ||
-           l == "istartswith" || l == "endswith" || l == "iendswith" || l == "regex" ||
-           l == "iregex";
-}
+inline bool is_lookup(std::string_view s) { return sql::find_lookup(s) != nullptr; }
+inline bool is_transform(std::string_view s) { return sql::find_transform(s) != nullptr; }
 
 inline std::vector<std::string_view> split_path(std::string_view path) {
     std::vector<std::string_view> parts;
@@ -46,15 +30,6 @@ inline std::vector<std::string_view> split_path(std::string_view path) {
         parts.push_back(path.substr(start, pos - start));
         start = pos + 2;
     }
-}
-
-inline std::string lookup_choices() {
-    std::string out;
-    std::vector<std::string_view> all(kLookups.begin(), kLookups.end() - 1);
-    all.insert(all.end(), kTransforms.begin(), kTransforms.end());
-    std::sort(all.begin(), all.end());
-    for (auto s : all) out += (out.empty() ? "" : ", ") + std::string(s);
-    return out;
 }
 
 inline const char* type_label(ColumnType t) {
@@ -107,10 +82,21 @@ inline std::string path_choices(const ModelMeta& m) {
     return out;
 }
 
-inline bool is_aggregate(const sql::Expr& e) {
-    return e->kind == sql::Kind::Func &&
-           (e->name == "COUNT" || e->name == "SUM" || e->name == "AVG" || e->name == "MIN" ||
-            e->name == "MAX" || e->name == "STDDEV_POP" || e->name == "VAR_POP");
+// Whether a select item is (or computes over) an aggregate: it is not grouped by. A window
+// over an aggregate is computed after grouping, so it is not one.
+inline bool contains_aggregate(const sql::Expr& e) {
+    if (!e || e->kind == sql::Kind::Window || e->kind == sql::Kind::Subquery || e->kind == sql::Kind::Exists)
+        return false;
+    if (e->aggregate) return true;
+    return std::any_of(e->args.begin(), e->args.end(), [](const sql::Expr& a) { return contains_aggregate(a); });
+}
+
+// The type an aggregate returns over values of `type`.
+inline ColumnType aggregate_type(std::string_view name, ColumnType type) {
+    if (name == "COUNT") return ColumnType::BigInt;
+    if (name == "AVG" || name == "STDDEV_POP" || name == "VAR_POP") return ColumnType::Double;
+    if (name == "SUM" && type == ColumnType::Integer) return ColumnType::BigInt;
+    return type;
 }
 
 }  // namespace dorm::query_detail
@@ -126,6 +112,7 @@ struct Query::Walk {
     bool multi = false;    ///< crossed a to-many relation
     bool outer = false;    ///< reached through a LEFT OUTER JOIN
     bool promote = false;  ///< joins made here may miss (OR, NOT, isnull): LEFT OUTER
+    bool reuse_any = false;  ///< outside filter(): any existing join is reused, as Django
 };
 
 }  // namespace dorm

@@ -1,6 +1,8 @@
 // Resolving field paths, joins and lookups into conditions.
 #include "query_internal.hpp"
 
+#include <cmath>
+
 #include "dorm/error.hpp"
 
 namespace dorm {
@@ -12,11 +14,11 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
     if (v.is_null()) return v;
     auto fail = [&]() -> Value {
         throw FieldError("Field '" + m.name + "." + f.name + "' expected " +
-                         type_label(f.type) + " but got " + v.repr() + " (" + v.type_name() +
+                         type_label(f.key_type()) + " but got " + v.repr() + " (" + v.type_name() +
                          ")");
     };
     try {
-        switch (f.type) {
+        switch (f.key_type()) {
             case ColumnType::Bool:
                 if (v.is<bool>()) return v;
                 if (v.is<std::int64_t>() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1))
@@ -51,45 +53,42 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
     return v;
 }
 
-// A condition on an aggregate annotation filters groups: HAVING, not WHERE.
-void Query::add_filter(const Q& q, bool negate) {
-    ++filter_call_;
-    aggregate_ref_ = false;
-    window_ref_ = false;
-    sql::Expr e = resolve_q(q, negate, false);
+// A condition on an aggregate annotation filters groups: HAVING, not WHERE; one on a
+// window annotation filters the wrapped query.
+void Query::add_condition(sql::Expr e, bool negate) {
     if (negate) e = sql::not_(std::move(e));
     sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
     target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+}
+
+void Query::add_filter(const Q& q, bool negate) {
+    ++filter_call_;
+    aggregate_ref_ = window_ref_ = false;
+    add_condition(resolve_q(q, negate, negate, false), negate);
 }
 
 void Query::add_filter(std::string_view path, const Operand& v, bool negate) {
     ++filter_call_;
-    aggregate_ref_ = false;
-    window_ref_ = false;
-    sql::Expr e = resolve_lookup(path, v, negate, false);
-    if (negate) e = sql::not_(std::move(e));
-    sql::Expr& target = window_ref_ ? window_where_ : aggregate_ref_ ? having_ : where_;
-    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+    aggregate_ref_ = window_ref_ = false;
+    add_condition(resolve_lookup(path, v, negate, negate, false), negate);
 }
 
 void Query::add_filter(const Expression& condition, bool negate) {
     ++filter_call_;
-    aggregate_ref_ = false;
-    sql::Expr e = resolve(*condition.node());
-    if (negate) e = sql::not_(std::move(e));
-    sql::Expr& target = aggregate_ref_ ? having_ : where_;
-    target = target ? sql::and_({target, std::move(e)}) : std::move(e);
+    aggregate_ref_ = window_ref_ = false;
+    add_condition(resolve(*condition.node()), negate);
 }
 
-sql::Expr Query::resolve_q(const Q& q, bool negated, bool in_or) {
-    bool neg = negated != q.negated();
+sql::Expr Query::resolve_q(const Q& q, bool negated, bool branch_negated, bool in_or) {
+    const bool neg = negated != q.negated();
+    const bool branch = branch_negated || q.negated();
     sql::Expr e;
     if (q.kind() == Q::Kind::Leaf) {
-        e = resolve_lookup(q.path(), q.value(), neg, in_or);
+        e = resolve_lookup(q.path(), q.value(), neg, branch, in_or);
     } else {
         std::vector<sql::Expr> parts;
         const bool child_or = in_or || (q.kind() == Q::Kind::Or && q.children().size() > 1);
-        for (const auto& c : q.children()) parts.push_back(resolve_q(c, neg, child_or));
+        for (const auto& c : q.children()) parts.push_back(resolve_q(c, neg, branch, child_or));
         e = q.kind() == Q::Kind::And ? sql::and_(std::move(parts)) : sql::or_(std::move(parts));
     }
     return q.negated() ? sql::not_(std::move(e)) : e;
@@ -99,10 +98,10 @@ sql::Expr Query::resolve_q(const Q& q, bool negated, bool in_or) {
 
 std::string Query::join(const std::string& left_alias, const std::string& left_col,
                         const ModelMeta& right, const std::string& right_col, bool multi,
-                        bool outer, const std::string& key) {
+                        bool outer, bool reuse_any, const std::string& key) {
     for (auto& j : joins_) {
-        if (j.key != key || (j.multi && j.filter_call != filter_call_)) continue;
-        if (outer) j.join.outer = true;
+        if (j.key != key || (j.multi && !reuse_any && j.filter_call != filter_call_)) continue;
+        if (outer && !reuse_any) j.join.outer = true;
         return j.join.alias;
     }
     bool taken = right.table == model_->table;
@@ -157,12 +156,12 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
         if (f && f->relation->kind != RelationMeta::Kind::ManyToMany) {
             const ModelMeta& t = f->relation->target();
             // blog, blog__id, blog__pk: the key column itself, no join
-            if (ends) return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 1);
+            if (ends) return finish(f, w.alias, f->column, f->key_type(), i + 1);
             const bool to_pk = parts[i + 1] == "pk" || parts[i + 1] == t.pk_field().name;
             if (to_pk && (i + 2 == parts.size() || (stop_at_lookup && is_operator(parts[i + 2]))))
-                return finish(f, w.alias, f->column, sql::ColumnType::BigInt, i + 2);
+                return finish(f, w.alias, f->column, f->key_type(), i + 2);
             const bool outer = w.outer || (f->nullable && w.promote);
-            w.alias = join(w.alias, f->column, t, t.pk_field().column, false, outer, w.alias + "." + f->name);
+            w.alias = join(w.alias, f->column, t, t.pk_field().column, false, outer, w.reuse_any, w.alias + "." + f->name);
             w.outer = outer;
             w.model = &t;
             continue;
@@ -175,18 +174,19 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
             const ModelMeta& t = f ? rel.target() : *r->owner;
             const bool outer = w.outer || w.promote;
             std::string link = join(w.alias, w.model->pk_field().column, *rel.through, near->column,
-                                    true, outer, w.alias + "." + std::string(name));
+                                    true, outer, w.reuse_any, w.alias + "." + std::string(name));
             w.multi = true;
             w.outer = outer;
-            if (ends) return finish(far, link, far->column, sql::ColumnType::BigInt, i + 1);
-            w.alias = join(link, far->column, t, t.pk_field().column, false, outer, link + "." + far->name);
+            if (ends) return finish(far, link, far->column, far->key_type(), i + 1);
+            w.alias = join(link, far->column, t, t.pk_field().column, false, outer, w.reuse_any,
+                           link + "." + far->name);
             w.model = &t;
             continue;
         }
         if (r) {  // reverse ForeignKey: to-many
             const bool outer = w.outer || w.promote;
             w.alias = join(w.alias, w.model->pk_field().column, *r->owner, r->field->column, true,
-                           outer, w.alias + "." + std::string(name));
+                           outer, w.reuse_any, w.alias + "." + std::string(name));
             w.model = r->owner;
             w.multi = true;
             w.outer = outer;
@@ -213,71 +213,111 @@ sql::Expr Query::resolve_column(std::string_view path, const FieldMeta** field) 
     return w.column;
 }
 
-sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool negated, bool in_or) {
+sql::Expr Query::resolve_output_path(std::string_view path, const FieldMeta** field) {
+    Walk w;
+    w.promote = true;
+    w.reuse_any = true;
+    auto parts = split_path(path);
+    walk(w, parts, false);
+    if (w.next != parts.size())
+        throw FieldError(model_->name + ": '" + std::string(path) + "' is not a field path");
+    if (field) *field = w.field;
+    return w.column;
+}
+
+namespace {
+// `exact`/`iexact` with NULL, or `isnull=true`: the row may have no related row, so the
+// joins on the way are LEFT OUTER (Django treats `x=None` as `x__isnull=True`).
+bool tests_for_null(const std::vector<std::string_view>& parts, const Operand& v) {
+    if (v.kind() != Operand::Kind::Value) return false;
+    const std::string_view last = parts.size() > 1 ? parts.back() : std::string_view("exact");
+    if (last == "isnull") return v.value().is<bool>() && v.value().get<bool>();
+    return v.value().is_null() && (last == "exact" || last == "iexact" || !is_lookup(last));
+}
+
+// Django 3.2 on an integer field: `gte 2.5` is `>= 3` and `lt 2.5` is `< 3` (rounded up);
+// other lookups take int(x), which truncates toward zero.
+Value integer_bound(std::string_view lookup, const Value& v) {
+    if (!v.is<double>()) return v;
+    const double d = v.get<double>();
+    if (lookup == "gte" || lookup == "lt") return Value(std::int64_t(std::ceil(d)));
+    return Value(std::int64_t(std::trunc(d)));
+}
+}  // namespace
+
+sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool negated,
+                                bool branch_negated, bool in_or) {
     const ModelMeta& m = *model_;
     auto parts = split_path(path);
-    if (negated) {
-        // Django: excluding across a to-many relation removes every row that has ANY
-        // matching related row, so it becomes `pk NOT IN (rows that match)`, not a join.
+    if (branch_negated) {
+        // Django's split_exclude: under a negation, a condition across a to-many relation
+        // is `pk IN (rows that match)`, not a join (the negations apply around it).
         Query sub(m);
         sub.alias_ = alias_;
-        sql::Expr positive = sub.resolve_lookup(path, v, false, false);
+        sql::Expr positive = sub.resolve_lookup(path, v, false, false, false);
         const bool multi = std::any_of(sub.joins_.begin(), sub.joins_.end(),
                                        [](const JoinState& j) { return j.multi; });
         if (multi) {
             sub.where_ = positive;
-            sql::Select inner = sub.base_select();
-            inner.columns = {{m.pk_field().column_expr(m.table), {}}};
             return sql::lookup("in", m.pk_field().column_expr(m.table),
-                               sql::subquery(std::make_shared<sql::Select>(std::move(inner))));
+                               sql::subquery(std::make_shared<sql::Select>(sub.build(Selection::key()))));
         }
     }
     Walk w;
-    w.promote = in_or || negated ||
-                (parts.size() > 1 && parts.back() == "isnull" && v.kind() == Operand::Kind::Value &&
-                 v.value().is<bool>() && v.value().get<bool>());
+    w.promote = in_or || negated || tests_for_null(parts, v);
     walk(w, parts, true);
     const FieldMeta& f = *w.field;
     sql::Expr lhs = w.column;
-    ColumnType lhs_type = f.relation ? ColumnType::BigInt : f.type;
-    std::vector<std::string_view> transforms;
-    std::string_view lookup = "exact";
-    for (std::size_t i = w.next; i < parts.size(); ++i) {
-        bool last = i + 1 == parts.size();
-        if (last && is_lookup(parts[i])) {
-            lookup = parts[i];
-        } else if (is_transform(parts[i]) &&
-                   (f.type == ColumnType::Date || f.type == ColumnType::DateTime) &&
-                   transforms.empty() && !f.relation) {
-            transforms.push_back(parts[i]);
-        } else {
-            throw FieldError(w.model->name + "." + f.name + " has no lookup '" + std::string(parts[i]) +
-                             "' in '" + std::string(path) + "' (choices: " + lookup_choices() +
-                             ")");
-        }
-    }
+    ColumnType lhs_type = f.key_type();
+    // Transforms chain (mod_date__date__year), each taking the type the previous one gave;
+    // a lookup may end the path (default: exact).
     const ModelMeta& owner = *w.model;
-    if (!transforms.empty()) {
-        auto t = transforms.front();
-        bool time_part = t == "hour" || t == "minute" || t == "second" || t == "date";
-        if (time_part && f.type != ColumnType::DateTime)
-            throw FieldError(owner.name + "." + f.name + " is a date: it has no '" + std::string(t) +
-                             "' in '" + std::string(path) + "'");
-        if (t == "year" && v.kind() == Operand::Kind::Value && !v.value().is_null() &&
-            (lookup == "exact" || lookup == "gt" || lookup == "gte" || lookup == "lt" ||
-             lookup == "lte"))
-            return year_bounds(lhs, f.type, lookup, v.value().as_int());
-        lhs = sql::transform(std::string(t), lhs, f.type);
-        lhs_type = t == "date" ? ColumnType::Date : ColumnType::Integer;
+    bool transformed = false;
+    const sql::LookupDef* def = sql::find_lookup("exact");
+    std::string_view lookup = "exact";
+    std::string_view year_of;  // the path ends in __year: compare the value before it with bounds
+    sql::Expr before_year;
+    ColumnType before_year_type = lhs_type;
+    for (std::size_t i = w.next; i < parts.size(); ++i) {
+        const bool last = i + 1 == parts.size();
+        if (last && (def = sql::find_lookup(parts[i])) != nullptr) {
+            lookup = parts[i];
+            break;
+        }
+        const sql::TransformDef* t = sql::find_transform(parts[i]);
+        if (!t) {
+            throw FieldError(owner.name + "." + f.name + " has no lookup '" + std::string(parts[i]) +
+                             "' in '" + std::string(path) + "' (choices: " + sql::lookup_choices() + ")");
+        }
+        if (!t->inputs.empty() && std::find(t->inputs.begin(), t->inputs.end(), lhs_type) == t->inputs.end())
+            throw FieldError(owner.name + "." + f.name + (transformed ? " transformed" : "") + " is " +
+                             type_label(lhs_type) + ": it has no transform '" + std::string(parts[i]) + "' in '" +
+                             std::string(path) + "'");
+        if (parts[i] == "year" && t->sql_template.empty()) {
+            year_of = parts[i];
+            before_year = lhs;
+            before_year_type = lhs_type;
+        } else {
+            year_of = {};
+        }
+        const ColumnType out = t->output.value_or(lhs_type);
+        lhs = sql::transform(std::string(parts[i]), lhs, out, t->sql_template.empty() ? nullptr : &t->sql_template);
+        lhs_type = out;
+        transformed = true;
+        if (last) def = sql::find_lookup("exact");
     }
+    if (!year_of.empty() && v.kind() == Operand::Kind::Value && !v.value().is_null() &&
+        (lookup == "exact" || lookup == "gt" || lookup == "gte" || lookup == "lt" || lookup == "lte"))
+        return year_bounds(before_year, before_year_type, lookup, v.value().as_int());
+    const std::string* templ = def->sql_template.empty() ? nullptr : &def->sql_template;
 
     auto clean = [&](const Value& x) -> Value {
-        if (is_pattern(lookup)) {
+        if (def->pattern) {
             if (x.is_null())
                 throw FieldError("'" + std::string(path) + "' cannot compare with NULL");
             return x.is<std::string>() ? x : Value(x.to_string());
         }
-        if (transforms.empty() && !f.relation) return clean_value(owner, f, x);
+        if (!transformed && !f.relation) return clean_value(owner, f, x);
         FieldMeta as = f;
         as.type = lhs_type;
         as.relation.reset();
@@ -297,12 +337,15 @@ sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool ne
                 throw FieldError("'" + std::string(path) + "' takes a list, got " +
                                  v.value().repr());
             if (v.value().is_null()) {
-                if (lookup != "exact")
+                if (lookup != "exact" && lookup != "iexact")
                     throw FieldError("'" + std::string(path) +
                                      "' cannot compare with NULL (use __isnull)");
                 return sql::is_null(lhs);
             }
-            e = sql::lookup(std::string(lookup), lhs, sql::param(clean(v.value())));
+            if (lhs_type == ColumnType::Integer || lhs_type == ColumnType::BigInt)
+                e = sql::lookup(std::string(lookup), lhs, sql::param(clean(integer_bound(lookup, v.value()))), templ);
+            else
+                e = sql::lookup(std::string(lookup), lhs, sql::param(clean(v.value())), templ);
             break;
         case Operand::Kind::List: {
             if (lookup != "in" && lookup != "range")
@@ -319,12 +362,12 @@ sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool ne
             break;
         }
         case Operand::Kind::Expression:
-            e = sql::lookup(std::string(lookup), lhs, resolve(*v.expression()));
+            e = sql::lookup(std::string(lookup), lhs, resolve(*v.expression()), templ);
             break;
         case Operand::Kind::Subquery: {
             if (lookup != "in")
                 throw FieldError("'" + std::string(path) + "': a QuerySet works only with __in");
-            auto s = std::make_shared<sql::Select>(v.query()->select_values({"pk"}));
+            auto s = std::make_shared<sql::Select>(v.query()->build(Selection::key()));
             e = sql::lookup("in", lhs, sql::subquery(std::move(s)));
             break;
         }
@@ -341,7 +384,7 @@ void Query::add_related_filter(const ReverseRelation& hop, const Value& key) {
     sql::Expr cond;
     if (rel.kind == RelationMeta::Kind::ManyToMany) {
         std::string link = join(model_->table, model_->pk_field().column, *rel.through,
-                                rel.through_target->column, true, false, "+" + rel.through->table);
+                                rel.through_target->column, true, false, false, "+" + rel.through->table);
         cond = sql::lookup("exact", sql::column(link, rel.through_owner->column, sql::ColumnType::BigInt),
                            sql::param(key));
     } else {
@@ -357,8 +400,8 @@ void Query::add_link_filter(const FieldMeta& field, bool rows_are_owners, const 
     const FieldMeta* near = rows_are_owners ? rel.through_owner : rel.through_target;
     const FieldMeta* far = rows_are_owners ? rel.through_target : rel.through_owner;
     std::string link = join(model_->table, model_->pk_field().column, *rel.through, near->column,
-                            true, false, "+prefetch");
-    extra_column_ = sql::column(link, far->column, sql::ColumnType::BigInt);
+                            true, false, false, "+prefetch");
+    extra_column_ = sql::column(link, far->column, far->key_type());
     sql::Expr cond = sql::lookup("in", extra_column_, sql::param_list(keys));
     where_ = where_ ? sql::and_({where_, cond}) : cond;
 }
@@ -385,7 +428,7 @@ void Query::add_select_related(const std::string& path) {
             return r.parent == parent && r.field == f;
         });
         if (found == related_.end()) {
-            std::string a = join(alias, f->column, t, t.pk_field().column, false, outer, alias + "." + f->name);
+            std::string a = join(alias, f->column, t, t.pk_field().column, false, outer, true, alias + "." + f->name);
             related_.push_back({parent, f, &t, a});
             found = related_.end() - 1;
         }

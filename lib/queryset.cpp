@@ -5,113 +5,42 @@
 #include <cmath>
 
 #include "backend.hpp"
+#include "hydrator.hpp"
 #include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm::detail {
 
-namespace {
-
-std::vector<const FieldMeta*> deferred_of(const ModelMeta& m,
-                                          const std::vector<const FieldMeta*>& loaded) {
-    std::vector<const FieldMeta*> out;
-    if (loaded.size() == m.columns.size()) return out;
-    for (const FieldMeta* f : m.columns)
-        if (std::find(loaded.begin(), loaded.end(), f) == loaded.end()) out.push_back(f);
-    return out;
-}
-
-// Per-row bookkeeping beyond the members, only when there is any.
-void mark(ModelBase& base, const std::string& alias, const std::vector<const FieldMeta*>& deferred) {
-    if (alias != "default") base.set_alias(alias);
-    if (!deferred.empty()) base.state().deferred = deferred;
-}
-
-}  // namespace
-
-namespace {
-
-// select_related: the joined models' columns follow the main ones; each goes into the
-// cache of the relation member on its parent. A NULL key means no related row.
-void hydrate_related(const Query& q, void* obj, const Row& row, int col) {
-    const auto& related = q.related();
-    void* made[16] = {};
-    std::vector<void*> more(related.size() > 16 ? related.size() : 0);
-    void** objs = related.size() > 16 ? more.data() : made;
-    for (std::size_t i = 0; i < related.size(); ++i) {
-        const Query::Related& r = related[i];
-        const int n = int(r.model->columns.size());
-        void* parent = r.parent < 0 ? obj : objs[r.parent];
-        objs[i] = nullptr;
-        if (parent && !row.is_null(col + int(r.model->pk_column))) {
-            void* child = r.field->access->cached(parent, true);
-            for (int j = 0; j < n; ++j) r.model->columns[std::size_t(j)]->access->read(child, row, col + j);
-            for (const FieldMeta* f : r.model->relations) f->access->attach(child, true);
-            if (q.alias() != "default") r.model->ops.base(child)->set_alias(q.alias());
-            objs[i] = child;
-        }
-        col += n;
-    }
-}
-
-}  // namespace
-
 void fetch(const Query& q, RowSink& sink) { fetch(q, sink, nullptr); }
 
-void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra) {
+void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
     Connection& c = connection(q.alias());
-    const ModelMeta& m = q.model();
     Cursor cur(c, sql::compile(q.select(), c.dialect()));
     const Row& row = cur.row();
-    const bool plain = q.alias() == "default";
-    const bool all = q.loads_all_fields();
-    const std::vector<const FieldMeta*> chosen = all ? std::vector<const FieldMeta*>{} : q.loaded_fields();
-    const auto& fields = all ? m.columns : chosen;
-    const auto deferred = all ? std::vector<const FieldMeta*>{} : deferred_of(m, fields);
-    const int n = int(fields.size());
-    const bool related = !q.related().empty();
+    const Hydrator hydrator(q);
     void* last = nullptr;
     std::size_t rows = 0;
-    std::shared_ptr<const std::vector<std::string>> annotation_names;
-    if (!q.annotations().empty()) {
-        auto names = std::make_shared<std::vector<std::string>>();
-        for (const auto& a : q.annotations()) names->push_back(a.name);
-        annotation_names = std::move(names);
-    }
     while (cur.next()) {
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
-        for (int i = 0; i < n; ++i) fields[std::size_t(i)]->access->read(obj, row, i);
-        if (!plain || !deferred.empty()) mark(*base, q.alias(), deferred);
-        for (const FieldMeta* f : m.relations) f->access->attach(obj, true);
-        if (related) hydrate_related(q, obj, row, n);
-        if (!q.annotations().empty()) {
-            int col = n;
-            for (const auto& r : q.related()) col += int(r.model->columns.size());
-            auto& st = base->state();
-            st.annotation_names = annotation_names;
-            st.annotations.reserve(q.annotations().size());
-            for (std::size_t k = 0; k < q.annotations().size(); ++k) st.annotations.push_back(row.get_value(col++));
-        }
-        if (extra) extra->push_back(row.get_int64(row.columns() - 1));
+        hydrator.fill(obj, *base, row);
+        if (extra) extra->push_back(row.get_value(row.columns() - 1));
         last = obj;
         ++rows;
     }
-    // One row is not an N+1 pattern: its relations may load lazily without a warning.
-    if (rows == 1)
-        for (const FieldMeta* f : m.relations) f->access->attach(last, false);
+    if (rows == 1) hydrator.single_row(last);
 }
 
 std::int64_t count(const Query& q) {
     Connection& c = connection(q.alias());
-    Cursor cur(c, sql::compile(q.select_count(), c.dialect()));
+    Cursor cur(c, sql::compile(q.build(Selection::count()), c.dialect()));
     return cur.next() ? cur.row().get_int64(0) : 0;
 }
 
 bool exists(const Query& q) {
     Connection& c = connection(q.alias());
-    Cursor cur(c, sql::compile(q.select_exists(), c.dialect()));
+    Cursor cur(c, sql::compile(q.build(Selection::exists()), c.dialect()));
     return cur.next();
 }
 
@@ -169,10 +98,9 @@ Json column_json(const Row& row, int col, sql::ColumnType type) {
 }
 
 Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
-    Query copy = q;
-    std::vector<std::pair<std::string, const ExpressionNode*>> nodes;
-    for (const auto& a : aggs) nodes.emplace_back(a.name, a.aggregate.node().get());
-    sql::Select s = copy.select_aggregate(nodes);
+    Selection what{Selection::Kind::Aggregate, {}};
+    for (const auto& a : aggs) what.aggregates.emplace_back(a.name, a.aggregate.node());
+    sql::Select s = q.build(what);
     Connection& c = connection(q.alias());
     Json out = Json::object();
     const bool none = q.matches_nothing();
@@ -214,33 +142,26 @@ void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& 
         throw FieldError(m.name + ".raw(): " + std::to_string(n) + " %s placeholders but " +
                          std::to_string(params.size()) + " values");
     Cursor cur(c, std::move(s));
-    std::vector<const FieldMeta*> fields;
-    bool mapped = false;
+    std::optional<Hydrator> hydrator;  // columns by name, known once the statement has run
     while (cur.next()) {
-        if (!mapped) {  // columns by name: unknown ones are left out, as Django keeps them aside
-            for (int i = 0; i < cur.row().columns(); ++i) fields.push_back(m.find(cur.row().column_name(i)));
-            if (std::none_of(fields.begin(), fields.end(), [&](const FieldMeta* f) { return f && f->primary_key; }))
-                throw FieldError(m.name + ".raw(): the query must select the primary key (" + m.pk_field().column + ")");
-            mapped = true;
-        }
+        if (!hydrator) hydrator.emplace(m, alias, cur.row());
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
-        for (std::size_t i = 0; i < fields.size(); ++i)
-            if (fields[i] && fields[i]->has_column()) fields[i]->access->read(obj, cur.row(), int(i));
-        for (const FieldMeta* f : m.relations) f->access->attach(obj, true);
-        if (alias != "default") base->set_alias(alias);
+        hydrator->fill(obj, *base, cur.row());
     }
 }
 
 std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<std::string>& fields) {
+    Query values = q;
+    values.set_values(fields);
     Connection& c = connection(q.alias());
-    Cursor cur(c, sql::compile(q.select_values(fields), c.dialect()));
+    Cursor cur(c, sql::compile(values.select(), c.dialect()));
     std::vector<std::vector<Value>> out;
+    const std::size_t n = fields.size();  // columns past these only serve DISTINCT ... ORDER BY
     while (cur.next()) {
-        const int n = cur.row().columns();  // known once the statement has run
         auto& r = out.emplace_back();
-        r.reserve(std::size_t(n));
-        for (int i = 0; i < n; ++i) r.push_back(cur.row().get_value(i));
+        r.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) r.push_back(cur.row().get_value(int(i)));
     }
     return out;
 }
@@ -275,29 +196,64 @@ std::string multiple_objects_message(const ModelMeta& m, std::size_t n) {
            "!";
 }
 
+// iterator(): rows one at a time. SQLite steps its statement (nothing is buffered); where
+// the dialect has server-side cursors (PostgreSQL), rows come chunk_size at a time from a
+// cursor declared for the query, so memory stays flat however many rows there are.
 struct Stream::Impl {
-    Impl(const Query& q)
-        : query(q),
-          conn(connection(q.alias())),
-          fields(q.loaded_fields()),
-          deferred(deferred_of(q.model(), fields)),
-          cursor(conn, sql::compile(q.select(), conn.dialect())) {}
-    Query query;
+    Impl(const Query& q, std::size_t chunk)
+        : conn(connection(q.alias())), hydrator(q), chunk_size(std::max<std::size_t>(1, chunk)) {
+        Sql sql = sql::compile(q.select(), conn.dialect());
+        if (!conn.dialect().features().server_side_cursors) {
+            cursor.emplace(conn, std::move(sql));
+            return;
+        }
+        // Names by nesting depth: the same query declares the same text (one prepared statement).
+        name = "_dorm_stream_" + std::to_string(depth++);
+        const bool hold = conn.savepoints.empty();  // outside a transaction: WITH HOLD
+        sql.text = conn.dialect().declare_cursor_sql(name, sql.text, hold);
+        Cursor declare(conn, std::move(sql));
+        declare.next();
+        declared = true;
+        fetch_sql = conn.dialect().fetch_cursor_sql(name, chunk_size);
+        cursor.emplace(conn, Sql{fetch_sql, {}});
+    }
+    ~Impl() {
+        cursor.reset();
+        if (!declared) return;
+        --depth;
+        try {
+            if (conn.alive()) conn.execute(conn.dialect().close_cursor_sql(name));
+        } catch (const Error&) {  // the transaction it lived in is gone: so is the cursor
+        }
+    }
+    bool next() {
+        if (cursor->next()) {
+            ++in_chunk;
+            return true;
+        }
+        if (!declared || in_chunk < chunk_size) return false;  // a short chunk was the last
+        in_chunk = 0;
+        cursor.emplace(conn, Sql{fetch_sql, {}});
+        return next();
+    }
     Connection& conn;
-    std::vector<const FieldMeta*> fields;
-    std::vector<const FieldMeta*> deferred;
-    Cursor cursor;
+    Hydrator hydrator;
+    std::size_t chunk_size;
+    std::string name, fetch_sql;
+    bool declared = false;
+    std::size_t in_chunk = 0;
+    std::optional<Cursor> cursor;
+    static thread_local int depth;
 };
 
-Stream::Stream(const Query& q) : impl_(std::make_unique<Impl>(q)) {}
+thread_local int Stream::Impl::depth = 0;
+
+Stream::Stream(const Query& q, std::size_t chunk_size) : impl_(std::make_unique<Impl>(q, chunk_size)) {}
 Stream::~Stream() = default;
 
 bool Stream::next(void* obj, ModelBase& base) {
-    if (!impl_->cursor.next()) return false;
-    for (std::size_t i = 0; i < impl_->fields.size(); ++i)
-        impl_->fields[i]->access->read(obj, impl_->cursor.row(), int(i));
-    mark(base, impl_->query.alias(), impl_->deferred);
-    attach_relations(impl_->query.model(), obj, true);
+    if (!impl_->next()) return false;
+    impl_->hydrator.fill(obj, base, impl_->cursor->row());
     return true;
 }
 

@@ -53,10 +53,7 @@ Expression subquery(std::shared_ptr<const Query> q, std::vector<std::string> fie
 template <class QS>
     requires requires(const QS& qs) { qs.query(); }
 Expression Subquery(const QS& qs) {
-    if constexpr (requires { qs.fields(); })
-        return detail::subquery(std::make_shared<const Query>(qs.query()), qs.fields(), false);
-    else
-        return detail::subquery(std::make_shared<const Query>(qs.query()), {"pk"}, false);
+    return detail::subquery(std::make_shared<const Query>(qs.query()), {}, false);  // values() or the pk
 }
 /// Whether a (correlated) queryset has any row: filter(Exists(...)).
 template <class QS>

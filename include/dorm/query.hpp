@@ -15,6 +15,26 @@
 
 namespace dorm {
 
+/// What a SELECT returns. Query::build() makes every SELECT — rows, values, count,
+/// exists, aggregates, `IN` subqueries, each member of a combination — from one of these.
+struct Selection {
+    enum class Kind {
+        Rows,       ///< the model's columns (+ select_related, annotations), or values() columns
+        Count,      ///< COUNT(*) of those rows
+        Exists,     ///< one row if there is any
+        Aggregate,  ///< aggregates over those rows
+        Key,        ///< one column for `IN (subquery)`: the values() field, else the pk
+    };
+    Kind kind = Kind::Rows;
+    /// Aggregate: (name, aggregate expression).
+    std::vector<std::pair<std::string, std::shared_ptr<const ExpressionNode>>> aggregates;
+
+    static Selection rows() { return {}; }
+    static Selection count() { return {Kind::Count, {}}; }
+    static Selection exists() { return {Kind::Exists, {}}; }
+    static Selection key() { return {Kind::Key, {}}; }
+};
+
 class Query {
    public:
     explicit Query(const ModelMeta& m) : model_(&m) {}
@@ -26,10 +46,19 @@ class Query {
     void add_filter(std::string_view path, const Operand& v, bool negate);
     /// A boolean expression as the condition: filter(Exists(...)).
     void add_filter(const Expression& condition, bool negate);
+    /// One ORDER BY term: a field path or annotation ("-pub_date", "?" for random), or an
+    /// expression resolved when order_by() was called.
+    struct OrderTerm {
+        std::string path;
+        sql::Expr expr;
+        bool descending = false;
+    };
     /// Replaces the ordering ("-field", "field", "?" for random, "pk").
     void set_ordering(std::vector<std::string> fields);
-    /// An expression to order by: returns the token set_ordering() takes in its place.
-    std::string add_order_expression(const ExpressionNode& e, bool descending);
+    void set_ordering(std::vector<OrderTerm> terms);
+    /// order_by(Length(F("name")).desc()): the term for an expression (joins added now).
+    [[nodiscard]] OrderTerm order_term(const ExpressionNode& e, bool descending);
+    [[nodiscard]] static OrderTerm order_term(std::string path) { return {std::move(path), nullptr, false}; }
     void clear_ordering() { ordering_.clear(); explicit_ordering_ = true; }
     void reverse() { reversed_ = !reversed_; }
     void set_distinct() { distinct_ = true; }
@@ -56,8 +85,6 @@ class Query {
         std::shared_ptr<FieldMeta> as_field;  ///< how filters and values() see it
     };
     [[nodiscard]] const std::vector<Annotation>& annotations() const { return annotations_; }
-    /// SELECT of aggregates over this query (aggregate()); wraps annotated/sliced queries.
-    [[nodiscard]] sql::Select select_aggregate(const std::vector<std::pair<std::string, const ExpressionNode*>>& aggs);
     /// union_/intersection/difference: "UNION", "UNION ALL", "INTERSECT", "EXCEPT".
     void add_combination(std::string op, const Query& other);
     [[nodiscard]] bool is_combined() const { return !combined_.empty(); }
@@ -81,9 +108,19 @@ class Query {
     [[nodiscard]] bool loads_all_fields() const { return only_.empty() && defer_.empty(); }
 
     // ---- the SQL tree -----------------------------------------------------------------
-    /// SELECT of the loaded fields, in loaded_fields() order, then the select_related
-    /// models' columns.
-    [[nodiscard]] sql::Select select() const;
+    /// The one SELECT builder: every evaluation asks it for the rows, a count, an
+    /// existence test, aggregates or a subquery column.
+    [[nodiscard]] sql::Select build(const Selection& what) const;
+    [[nodiscard]] sql::Select select() const { return build(Selection::rows()); }
+
+    /// values("a", "b") / values_list(...): rows are these fields (paths, annotations);
+    /// empty: every column and annotation.
+    void set_values(std::vector<std::string> fields) { values_ = std::move(fields); }
+    [[nodiscard]] bool is_values() const { return values_.has_value(); }
+    /// The values() names in output order (every column and annotation when none were named).
+    [[nodiscard]] std::vector<std::string> value_names() const;
+    /// How each values() column reads back (its field, across relations too).
+    [[nodiscard]] std::vector<const FieldMeta*> value_fields() const;
 
     /// One model loaded by select_related: its columns follow the main model's.
     struct Related {
@@ -93,12 +130,6 @@ class Query {
         std::string alias;         ///< its table's alias in the query
     };
     [[nodiscard]] const std::vector<Related>& related() const { return related_; }
-    /// SELECT of named fields (values()); paths resolved like filters.
-    [[nodiscard]] sql::Select select_values(const std::vector<std::string>& fields) const;
-    /// SELECT COUNT(*), wrapping a sliced or distinct query in a subquery.
-    [[nodiscard]] sql::Select select_count() const;
-    /// SELECT 1 ... LIMIT 1.
-    [[nodiscard]] sql::Select select_exists() const;
     /// UPDATE of every matching row; values are resolved and checked against the fields.
     [[nodiscard]] sql::Update update(const std::vector<Assignment>& set) const;
     /// DELETE of every matching row.
@@ -123,20 +154,33 @@ class Query {
     };
     struct Walk;  // path resolution state (query.cpp)
 
-    sql::Expr resolve_q(const Q& q, bool negated, bool in_or);
-    sql::Expr resolve_lookup(std::string_view path, const Operand& v, bool negated, bool in_or);
+    /// `branch_negated`: some enclosing Q or exclude() is negated (to-many paths then
+    /// become `pk IN (subquery)`, as Django's split_exclude); `negated`: the parity.
+    sql::Expr resolve_q(const Q& q, bool negated, bool branch_negated, bool in_or);
+    sql::Expr resolve_lookup(std::string_view path, const Operand& v, bool negated,
+                             bool branch_negated, bool in_or);
+    void add_condition(sql::Expr e, bool negate);
     void walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_at_lookup);
     std::string join(const std::string& left_alias, const std::string& left_col,
                      const ModelMeta& right, const std::string& right_col, bool multi,
-                     bool outer, const std::string& key);
-    std::vector<sql::OrderBy> order_terms() const;
-    sql::Select base_select() const;
+                     bool outer, bool reuse_any, const std::string& key);
+    /// A path outside filter(): values(), order_by(), aggregates. Reuses any join and
+    /// makes new ones LEFT OUTER where a row could miss (nullable or to-many), as Django.
+    sql::Expr resolve_output_path(std::string_view path, const FieldMeta** field = nullptr);
+
+    // The builder's steps, on a copy of the query (resolving adds joins).
+    [[nodiscard]] bool needs_wrapping() const;
+    std::vector<sql::SelectItem> output_columns();
+    std::vector<sql::OrderBy> resolve_ordering();
+    sql::Select frame(std::vector<sql::SelectItem> columns);
+    sql::Select rows_select();
+    sql::Select aggregate_select(const Selection& what);
+    sql::Select wrap_combination(sql::Select s) const;
+    sql::Select wrap_window(sql::Select s) const;
+
     [[nodiscard]] const Annotation* find_annotation(std::string_view name) const;
-    static std::string checked_function(const std::string& name);
     static sql::ColumnType cast_type(const std::string& type);
-    static constexpr std::string_view kOrderExprMark = "\x01expr:";
-    static bool is_order_expression(const std::string& o) { return o.rfind(kOrderExprMark, 0) == 0; }
-    static std::string desc_free(const std::string& o) { return !o.empty() && o[0] == '-' ? o.substr(1) : o; }
+    static std::string checked_function(const std::string& name);
     [[nodiscard]] bool has_aggregates() const;
     void add_grouping(sql::Select& s) const;
 
@@ -148,7 +192,6 @@ class Query {
     sql::Expr having_;
     sql::Expr window_where_;      ///< conditions on window annotations (the query is wrapped)
     bool window_ref_ = false;
-    std::vector<sql::OrderBy> order_exprs_;
     std::vector<std::string> prefetch_;
     std::vector<std::pair<std::string, std::shared_ptr<const Query>>> combined_;
     sql::Expr extra_column_;
@@ -157,7 +200,8 @@ class Query {
 
     const ModelMeta* model_;
     sql::Expr where_;
-    std::vector<std::string> ordering_;
+    std::vector<OrderTerm> ordering_;
+    std::optional<std::vector<std::string>> values_;
     bool explicit_ordering_ = false;
     bool reversed_ = false;
     bool distinct_ = false;

@@ -74,7 +74,7 @@ class QuerySet {
                   std::derived_from<std::decay_t<S>, Expression>) && ...)
     Self order_by(S&&... fields) const {
         return with([&](Query& q) {
-            std::vector<std::string> v{order_token(q, std::forward<S>(fields))...};
+            std::vector<Query::OrderTerm> v{order_term(q, std::forward<S>(fields))...};
             v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v));
         }, true);
     }
@@ -304,10 +304,11 @@ class QuerySet {
         requires std::derived_from<E, Expression>
     [[nodiscard]] T latest(const E& e) const { return edge(e.desc()); }
 
-    /// Streams rows without filling the cache (chunk_size: rows per fetch on backends that batch).
+    /// Streams rows without filling the cache: memory stays flat however many rows there
+    /// are (SQLite steps its statement; PostgreSQL fetches chunk_size rows at a time from a
+    /// server-side cursor). Annotations and select_related come along; prefetch_related does not.
     [[nodiscard]] detail::Streamed<T> iterator(std::size_t chunk_size = 2000) const {
-        (void)chunk_size;
-        return detail::Streamed<T>(query_);
+        return detail::Streamed<T>(query_, chunk_size);
     }
 
     /// Inserts every object (one prepared statement, in a transaction) and sets their ids.
@@ -418,10 +419,10 @@ class QuerySet {
         return with([&](Query& q) { q.add_combination(op, other.query_); });
     }
     template <class S>
-    static std::string order_token(Query& q, S&& s) {
-        if constexpr (std::same_as<std::decay_t<S>, OrderExpression>) return q.add_order_expression(*s.node, s.descending);
-        else if constexpr (std::derived_from<std::decay_t<S>, Expression>) return q.add_order_expression(*s.node(), false);
-        else return std::string(std::forward<S>(s));
+    static Query::OrderTerm order_term(Query& q, S&& s) {
+        if constexpr (std::same_as<std::decay_t<S>, OrderExpression>) return q.order_term(*s.node, s.descending);
+        else if constexpr (std::derived_from<std::decay_t<S>, Expression>) return q.order_term(*s.node(), false);
+        else return Query::order_term(std::string(std::forward<S>(s)));
     }
     static std::string checked_name(const Aggregate& a) {
         if (a.node()->filter)

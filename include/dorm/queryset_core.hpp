@@ -36,7 +36,7 @@ struct ObjectSpan {
 
 void fetch(const Query& q, RowSink& sink);
 /// Also collects the query's extra last column (a link table key) per row.
-void fetch(const Query& q, RowSink& sink, std::vector<std::int64_t>* extra);
+void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra);
 /// prefetch_related: fills the relation caches of `objects` (of q's model), one query per
 /// relation and level, in batches within the backend's parameter limit.
 void prefetch(const Query& q, const std::vector<void*>& objects);
@@ -74,7 +74,8 @@ inline constexpr std::int64_t kMaxGetResults = 21;
 /// Rows streamed one at a time without a result cache (iterator()).
 class Stream {
    public:
-    explicit Stream(const Query& q);
+    /// chunk_size: rows per round trip where the backend fetches in chunks.
+    Stream(const Query& q, std::size_t chunk_size);
     ~Stream();
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;

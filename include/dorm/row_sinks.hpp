@@ -35,7 +35,7 @@ ObjectSpan span_of(std::vector<T>& v) {
 template <class T>
 class Streamed {
    public:
-    explicit Streamed(const Query& q) : q_(q) {}
+    Streamed(const Query& q, std::size_t chunk_size) : q_(q), chunk_size_(chunk_size) {}
     class iterator {
        public:
         using iterator_category = std::input_iterator_tag;
@@ -44,7 +44,7 @@ class Streamed {
         using pointer = T*;
         using reference = T&;
         iterator() = default;
-        explicit iterator(const Query& q) : s_(std::make_shared<Stream>(q)) { ++*this; }
+        iterator(const Query& q, std::size_t chunk_size) : s_(std::make_shared<Stream>(q, chunk_size)) { ++*this; }
         T& operator*() { return obj_; }
         T* operator->() { return &obj_; }
         iterator& operator++() {
@@ -58,11 +58,12 @@ class Streamed {
         std::shared_ptr<Stream> s_;
         T obj_;
     };
-    iterator begin() const { return q_.matches_nothing() ? iterator() : iterator(q_); }
+    iterator begin() const { return q_.matches_nothing() ? iterator() : iterator(q_, chunk_size_); }
     iterator end() const { return iterator(); }
 
    private:
     Query q_;
+    std::size_t chunk_size_;
 };
 }  // namespace detail
 

@@ -30,18 +30,29 @@ class ValuesQuerySet {
     /// values("blog").annotate("n", Count("id")): one row per distinct values, as Django.
     [[nodiscard]] ValuesQuerySet annotate(const std::string& name, const Expression& e) const;
 
-    /// Runs the query: an array of objects keyed by field name.
-    [[nodiscard]] Json to_json() const;
+    /// Runs the query once (then answers from its cache): an array of objects keyed by
+    /// field name (`<relation>_id` for a foreign key when values() named no fields, as Django).
+    [[nodiscard]] const Json& to_json() const;
     operator Json() const { return to_json(); }
     [[nodiscard]] std::size_t size() const { return to_json().size(); }
+    /// SELECT COUNT(*) of these rows, or the cache's size when filled.
+    [[nodiscard]] std::int64_t count() const;
+    [[nodiscard]] bool exists() const;
     [[nodiscard]] const Query& query() const { return q_; }
     [[nodiscard]] const std::vector<std::string>& fields() const { return fields_; }
 
    private:
+    template <class Fn>
+    ValuesQuerySet with(Fn&& fn) const {
+        ValuesQuerySet c = *this;
+        c.cache_.reset();
+        fn(c);
+        return c;
+    }
     ValuesQuerySet ordered(std::vector<std::string> fields) const;
-    [[nodiscard]] std::vector<const FieldMeta*> metas() const;
     Query q_;
     std::vector<std::string> fields_;
+    mutable std::shared_ptr<const Json> cache_;
 };
 
 }  // namespace dorm

@@ -1,5 +1,7 @@
 // The PostgreSQL backend: SOCI opens and owns the session; dorm prepares and runs statements
 // with libpq on the native connection SOCI exposes (text parameters, one result per run).
+#include <algorithm>
+#include <cctype>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
@@ -41,6 +43,29 @@ std::string error_text(PGconn* conn, const PGresult* res) {
     throw OperationalError(msg, sqlstate);
 }
 
+// The highest $N outside quoted text. (libpq cannot read the server's description of a
+// statement with more than ~7,500 parameters, and this saves a round trip per prepare.)
+int count_placeholders(std::string_view sql) {
+    int highest = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+        const char c = sql[i];
+        if (quote) {
+            if (c == quote) quote = 0;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '$' && i + 1 < sql.size() && sql[i + 1] >= '1' && sql[i + 1] <= '9' &&
+                   (i == 0 || !(std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_'))) {
+            int n = 0;
+            while (i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') n = n * 10 + (sql[++i] - '0');
+            highest = std::max(highest, n);
+        }
+    }
+    return highest;
+}
+
 class PgStatement final : public Statement {
    public:
     PgStatement(PGconn* conn, const std::string& sql, std::string name)
@@ -51,9 +76,7 @@ class PgStatement final : public Statement {
             raise(conn_, r, sql);
         }
         PQclear(r);
-        PGresult* d = PQdescribePrepared(conn_, name_.c_str());
-        if (PQresultStatus(d) == PGRES_COMMAND_OK) nparams_ = PQnparams(d);
-        PQclear(d);
+        nparams_ = count_placeholders(sql);
         values_.resize(std::size_t(nparams_));
         is_null_.assign(std::size_t(nparams_), true);
         formats_.assign(std::size_t(nparams_), 0);

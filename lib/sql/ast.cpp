@@ -69,16 +69,22 @@ Expr not_(Expr e) {
     return make(Kind::Not, {}, {std::move(e)});
 }
 
-Expr lookup(std::string name, Expr lhs, Expr rhs) {
-    return make(Kind::Lookup, std::move(name), {std::move(lhs), std::move(rhs)});
+Expr lookup(std::string name, Expr lhs, Expr rhs, const std::string* sql_template) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Lookup;
+    n->name = std::move(name);
+    n->args = {std::move(lhs), std::move(rhs)};
+    n->sql_template = sql_template;
+    return n;
 }
 
-Expr transform(std::string name, Expr lhs, ColumnType type) {
+Expr transform(std::string name, Expr lhs, ColumnType type, const std::string* sql_template) {
     auto n = std::make_shared<Node>();
     n->kind = Kind::Transform;
     n->name = std::move(name);
     n->args = {std::move(lhs)};
     n->type = type;
+    n->sql_template = sql_template;
     return n;
 }
 
@@ -88,12 +94,19 @@ Expr is_null(Expr e, bool negated) {
 Expr func(std::string name, std::vector<Expr> args) {
     return make(Kind::Func, std::move(name), std::move(args));
 }
+Expr random() { return func("RANDOM", {}); }
+Expr typed(const Expr& e, ColumnType type) {
+    auto n = std::make_shared<Node>(*e);
+    n->type = type;
+    return n;
+}
 Expr aggregate(std::string name, Expr arg, bool distinct, Expr filter, ColumnType type) {
     auto n = std::make_shared<Node>();
     n->kind = Kind::Func;
     n->name = std::move(name);
     n->args = {std::move(arg)};
     n->distinct = distinct;
+    n->aggregate = true;
     n->filter = std::move(filter);
     n->type = type;
     return n;

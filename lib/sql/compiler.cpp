@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "dorm/error.hpp"
+#include "dorm/sql/lookups.hpp"
 
 namespace dorm::sql {
 
@@ -48,6 +49,9 @@ class Renderer {
             expr(s.having);
         }
         for (const auto& [op, member] : s.compound) {
+            if (op.ends_with(" ALL") && op != "UNION ALL" && !d_.features().intersect_except_all)
+                throw NotSupportedError(op + " is not supported on " + std::string(d_.vendor()) +
+                                        " (use intersection()/difference() without {.all = true})");
             out_ += ' ';
             out_ += op;
             out_ += ' ';
@@ -157,7 +161,8 @@ class Renderer {
                 break;
             case Kind::Transform: {
                 std::string lhs = sub(e->args[0]);
-                d_.transform(out_, e->name, lhs, e->type);
+                if (e->sql_template) out_ += render_template(*e->sql_template, lhs, {});
+                else d_.transform(out_, e->name, lhs, e->args[0]->type);
                 break;
             }
             case Kind::IsNull:
@@ -330,7 +335,8 @@ class Renderer {
         } else {
             r = sub(rhs);
         }
-        d_.lookup(out_, e.name, lhs, r);
+        if (e.sql_template) out_ += render_template(*e.sql_template, lhs, r);
+        else d_.lookup(out_, e.name, lhs, r);
     }
 
     const Dialect& d_;

@@ -51,9 +51,11 @@ struct Node {
     std::vector<Expr> args;
     std::shared_ptr<const Select> select;  ///< Subquery
     ColumnType type = ColumnType::Text;    ///< Column/Transform: what the dialect renders for
+    bool aggregate = false;                ///< Func: an aggregate (rows are grouped around it)
     bool distinct = false;                 ///< Func (aggregates): NAME(DISTINCT ...)
     Expr filter;                           ///< Func (aggregates): FILTER (WHERE ...)
     std::vector<std::pair<Expr, bool>> window_order;  ///< Window: ORDER BY terms (desc)
+    const std::string* sql_template = nullptr;        ///< Lookup/Transform: registered SQL
 };
 
 // Builders: small and cheap, they only allocate the node.
@@ -65,10 +67,15 @@ Expr binary(std::string op, Expr lhs, Expr rhs);
 Expr and_(std::vector<Expr> parts);  ///< folds Never/Always; one part returns it
 Expr or_(std::vector<Expr> parts);
 Expr not_(Expr e);
-Expr lookup(std::string name, Expr lhs, Expr rhs);
-Expr transform(std::string name, Expr lhs, ColumnType type);
+/// A lookup/transform by name: built in (the dialect renders it) or a registered template.
+Expr lookup(std::string name, Expr lhs, Expr rhs, const std::string* sql_template = nullptr);
+Expr transform(std::string name, Expr lhs, ColumnType type, const std::string* sql_template = nullptr);
 Expr is_null(Expr e, bool negated = false);
 Expr func(std::string name, std::vector<Expr> args);
+/// A random number per row (ORDER BY ?).
+Expr random();
+/// A copy of e whose value type is `type`.
+Expr typed(const Expr& e, ColumnType type);
 /// An aggregate: NAME([DISTINCT] arg) [FILTER (WHERE filter)].
 Expr aggregate(std::string name, Expr arg, bool distinct, Expr filter, ColumnType type);
 Expr never();

@@ -18,6 +18,8 @@ struct Features {
     bool select_for_update = false;
     bool filter_clause = false;         ///< aggregate FILTER (WHERE ...)
     std::size_t max_params = 999;       ///< bound parameters per statement
+    bool intersect_except_all = false;  ///< INTERSECT ALL / EXCEPT ALL
+    bool server_side_cursors = false;   ///< DECLARE ... CURSOR / FETCH (iterator() streams by chunks)
 };
 
 /// Everything the DDL renderer needs of one column.
@@ -88,6 +90,14 @@ class Dialect {
     [[nodiscard]] virtual std::string drop_table_sql(const std::string& table) const {
         return "DROP TABLE IF EXISTS " + quote(table);
     }
+    /// Server-side cursors (features().server_side_cursors): declare one for a SELECT
+    /// (`hold`: it outlives the transaction), fetch the next n rows, close it.
+    [[nodiscard]] virtual std::string declare_cursor_sql(const std::string& /*name*/, const std::string& /*select*/,
+                                                         bool /*hold*/) const {
+        return {};
+    }
+    [[nodiscard]] virtual std::string fetch_cursor_sql(const std::string& /*name*/, std::size_t /*n*/) const { return {}; }
+    [[nodiscard]] virtual std::string close_cursor_sql(const std::string& /*name*/) const { return {}; }
     /// The REFERENCES clause of a foreign-key column, checked at commit as Django's are:
     /// `REFERENCES "author" ("id") DEFERRABLE INITIALLY DEFERRED`.
     [[nodiscard]] virtual std::string references_sql(const std::string& target_table,

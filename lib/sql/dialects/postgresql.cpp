@@ -14,9 +14,18 @@ class PostgresqlDialect final : public Dialect {
         static const Features f{.returning = true,
                                 .select_for_update = true,
                                 .filter_clause = true,
-                                .max_params = 65535};
+                                .max_params = 65535,
+                                .intersect_except_all = true,
+                                .server_side_cursors = true};
         return f;
     }
+    std::string declare_cursor_sql(const std::string& name, const std::string& select, bool hold) const override {
+        return "DECLARE " + quote(name) + " NO SCROLL CURSOR" + (hold ? " WITH HOLD" : "") + " FOR " + select;
+    }
+    std::string fetch_cursor_sql(const std::string& name, std::size_t n) const override {
+        return "FETCH FORWARD " + std::to_string(n) + " FROM " + quote(name);
+    }
+    std::string close_cursor_sql(const std::string& name) const override { return "CLOSE " + quote(name); }
     void placeholder(std::string& out, std::size_t n) const override {
         out += '$';
         out += std::to_string(n + 1);

@@ -1,0 +1,45 @@
+#pragma once
+// Private to lib/: the one hydrator. It turns result rows into model objects — the loaded
+// fields, the select_related models, the annotations and the per-row bookkeeping — for
+// every consumer: iteration, to_vector(), get(), iterator(), prefetch and raw().
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dorm/model_base.hpp"
+#include "dorm/query.hpp"
+#include "dorm/row.hpp"
+
+namespace dorm::detail {
+
+class Hydrator {
+   public:
+    /// For rows as Query::build(Selection::rows()) selects them.
+    explicit Hydrator(const Query& q);
+    /// For raw(): columns matched to fields by name (other columns are left out).
+    Hydrator(const ModelMeta& m, const std::string& alias, const Row& row);
+
+    /// Fills obj (a new default object) from the current row.
+    void fill(void* obj, ModelBase& base, const Row& row) const;
+    /// A result of one row is not an N+1 pattern: its relations may load lazily.
+    void single_row(void* obj) const;
+
+   private:
+    struct Column {
+        const FieldMeta* field;
+        int index;
+    };
+    void fill_related(void* obj, const Row& row) const;
+
+    const ModelMeta& model_;
+    std::string alias_;
+    std::vector<Column> columns_;
+    std::vector<const FieldMeta*> deferred_;
+    std::vector<Query::Related> related_;
+    int related_at_ = 0;     ///< first select_related column
+    int annotations_at_ = 0; ///< first annotation column
+    std::shared_ptr<const std::vector<std::string>> annotation_names_;
+};
+
+}  // namespace dorm::detail
