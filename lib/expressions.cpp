@@ -1,6 +1,12 @@
 #include "dorm/expressions.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <string_view>
+
 #include "dorm/aggregates.hpp"
+#include "dorm/error.hpp"
 #include "dorm/functions.hpp"
 
 namespace dorm {
@@ -68,22 +74,72 @@ Expression subquery(std::shared_ptr<const Query> q, std::vector<std::string> fie
 OrderExpression Expression::asc() const { return {node_, false}; }
 OrderExpression Expression::desc() const { return {node_, true}; }
 
+// Names that reach SQL text are checked here, when the expression is built, never quoted
+// blindly: Func names must be identifiers, Cast types and Trunc kinds come from fixed lists
+// (Django's CVEs of 2021-22 were such strings).
 namespace detail {
-Expression function(std::string name, std::vector<Expression> args) {
+void check_function_name(const std::string& name, bool user) {
+    if (user) {
+        bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0]));
+        for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+        if (!ok) throw FieldError("Func('" + name + "'): not a valid SQL function name (letters, digits, _)");
+        return;
+    }
+    static constexpr std::string_view builtin[] = {
+        "COALESCE", "CONCAT", "GREATEST", "LEAST", "UPPER", "LOWER", "LENGTH", "TRIM", "ABS", "ROUND",
+        "SUBSTR", "NOW", "ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
+        "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
+    if (std::find(std::begin(builtin), std::end(builtin), name) == std::end(builtin))
+        throw FieldError("unknown function '" + name + "'");
+}
+
+namespace {
+Expression make_function(std::string name, std::vector<Expression> args, bool user) {
+    check_function_name(name, user);
     auto n = std::make_shared<ExpressionNode>();
     n->kind = ExpressionNode::Kind::Function;
     n->name = std::move(name);
+    n->user_function = user;
     for (auto& a : args) n->args.push_back(a.node());
     return Expression(std::move(n));
+}
+}  // namespace
+
+Expression function(std::string name, std::vector<Expression> args) {
+    return make_function(std::move(name), std::move(args), false);
+}
+Expression user_function(std::string name, std::vector<Expression> args) {
+    return make_function(std::move(name), std::move(args), true);
 }
 }  // namespace detail
 
 Expression Cast(const Expression& e, const std::string& type) {
-    return detail::function("CAST:" + type, {e});
+    static const std::pair<std::string_view, sql::ColumnType> types[] = {
+        {"integer", sql::ColumnType::Integer}, {"bigint", sql::ColumnType::BigInt},
+        {"real", sql::ColumnType::Double},     {"double", sql::ColumnType::Double},
+        {"text", sql::ColumnType::Text},       {"date", sql::ColumnType::Date},
+        {"datetime", sql::ColumnType::DateTime}, {"boolean", sql::ColumnType::Bool}};
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Cast;
+    n->args.push_back(e.node());
+    for (const auto& [name, t] : types)
+        if (name == type) {
+            n->cast_to = t;
+            return Expression(std::move(n));
+        }
+    throw FieldError("Cast type '" + type +
+                     "' is not one of integer, bigint, real, double, text, date, datetime, boolean");
 }
 
 Expression Trunc(const std::string& field, const std::string& kind) {
-    return detail::function("TRUNC:" + kind, {F(field)});
+    static constexpr std::string_view kinds[] = {"year", "quarter", "month", "week", "day"};
+    if (std::find(std::begin(kinds), std::end(kinds), kind) == std::end(kinds))
+        throw FieldError("Trunc kind '" + kind + "' is not one of year, quarter, month, week, day");
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Trunc;
+    n->name = kind;
+    n->args.push_back(F(field).node());
+    return Expression(std::move(n));
 }
 
 Expression Window(const Expression& fn, WindowOptions options) {

@@ -1,8 +1,10 @@
-// Annotations, combinations and expressions (F, aggregates, functions, Case, subqueries,
-// windows) resolved into the SQL tree; the names that reach SQL text are checked here.
+// Annotations, combinations and expressions (F, aggregates, functions, Cast, Trunc, Case,
+// subqueries, windows) resolved into the SQL tree. Names that reach SQL text were checked
+// when the expression nodes were built (lib/expressions.cpp).
 #include "query_internal.hpp"
 
 #include "dorm/error.hpp"
+#include "dorm/functions.hpp"
 
 namespace dorm {
 
@@ -74,20 +76,23 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
             return sql::aggregate(e.name, arg, e.distinct, filter, aggregate_type(e.name, type));
         }
         case ExpressionNode::Kind::Function: {
+            // Checked when the node was built; again here for nodes made by hand.
+            detail::check_function_name(e.name, e.user_function);
             std::vector<sql::Expr> args;
             for (const auto& a : e.args) args.push_back(resolve(*a));
-            std::string name = checked_function(e.name);
+            const std::string& name = e.name;
             ColumnType type = args.empty() ? ColumnType::DateTime : args[0]->type;
             if (name == "UPPER" || name == "LOWER" || name == "TRIM" || name == "SUBSTR" || name == "CONCAT")
                 type = ColumnType::Text;
             else if (name == "LENGTH" || name == "ROW_NUMBER" || name == "RANK" || name == "DENSE_RANK" || name == "NTILE")
                 type = ColumnType::BigInt;
             else if (name == "PERCENT_RANK" || name == "CUME_DIST") type = ColumnType::Double;
-            else if (name.rfind("CAST:", 0) == 0) type = cast_type(name.substr(5));
-            auto out = std::const_pointer_cast<sql::Node>(sql::func(std::move(name), std::move(args)));
+            auto out = std::const_pointer_cast<sql::Node>(sql::func(name, std::move(args)));
             out->type = type;
             return out;
         }
+        case ExpressionNode::Kind::Cast: return sql::cast(resolve(*e.args[0]), e.cast_to);
+        case ExpressionNode::Kind::Trunc: return sql::trunc(e.name, resolve(*e.args[0]));
         case ExpressionNode::Kind::OuterRef: return sql::outer_ref(e.name);
         case ExpressionNode::Kind::Window: {
             auto n = std::make_shared<sql::Node>();
@@ -133,45 +138,6 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
         }
     }
     return nullptr;
-}
-
-// Names that reach SQL text are checked here, never quoted blindly: Func names must be
-// identifiers, Cast types and Trunc kinds come from fixed lists (Django's CVEs of 2021-22
-// were such strings).
-std::string Query::checked_function(const std::string& name) {
-    static const std::vector<std::string> builtin = {
-        "COALESCE", "CONCAT", "GREATEST", "LEAST", "UPPER", "LOWER", "LENGTH", "TRIM", "ABS", "ROUND",
-        "SUBSTR", "NOW", "ROW_NUMBER", "RANK", "DENSE_RANK", "PERCENT_RANK", "CUME_DIST", "NTILE",
-        "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTH_VALUE"};
-    if (std::find(builtin.begin(), builtin.end(), name) != builtin.end()) return name;
-    if (name.rfind("FUNC:", 0) == 0) {
-        std::string f = name.substr(5);
-        bool ok = !f.empty() && !std::isdigit(static_cast<unsigned char>(f[0]));
-        for (char c : f) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-        if (!ok) throw FieldError("Func('" + f + "'): not a valid SQL function name (letters, digits, _)");
-        return f;
-    }
-    if (name.rfind("CAST:", 0) == 0) {
-        (void)cast_type(name.substr(5));
-        return name;
-    }
-    if (name.rfind("TRUNC:", 0) == 0) {
-        static const std::vector<std::string> kinds = {"year", "quarter", "month", "week", "day"};
-        if (std::find(kinds.begin(), kinds.end(), name.substr(6)) == kinds.end())
-            throw FieldError("Trunc kind '" + name.substr(6) + "' is not one of year, quarter, month, week, day");
-        return name;
-    }
-    throw FieldError("unknown function '" + name + "'");
-}
-
-sql::ColumnType Query::cast_type(const std::string& type) {
-    static const std::vector<std::pair<std::string, ColumnType>> types = {
-        {"integer", ColumnType::Integer}, {"bigint", ColumnType::BigInt}, {"real", ColumnType::Double},
-        {"double", ColumnType::Double},   {"text", ColumnType::Text},     {"date", ColumnType::Date},
-        {"datetime", ColumnType::DateTime}, {"boolean", ColumnType::Bool}};
-    for (const auto& [n, t] : types)
-        if (n == type) return t;
-    throw FieldError("Cast type '" + type + "' is not one of integer, bigint, real, double, text, date, datetime, boolean");
 }
 
 }  // namespace dorm

@@ -78,3 +78,50 @@ TEST_CASE_FIXTURE(Registered, "dialect spellings of functions") {
     CHECK(p.find(R"(CONCAT(("rel_post"."headline")::text, ($2)::text) AS "c")") != std::string::npos);
     CHECK(p.find(R"(DATE_TRUNC('month', "rel_post"."rating"))") != std::string::npos);
 }
+
+TEST_CASE("Cast, Trunc and Func check the names they spell into SQL when they are built") {
+    CHECK_THROWS_AS((void)Cast(F("x"), "evil; DROP"), FieldError);
+    CHECK_THROWS_AS((void)Trunc("pub_date", "century"), FieldError);
+    CHECK_THROWS_AS((void)Func("a b", F("x")), FieldError);
+    CHECK_THROWS_AS((void)Func("", F("x")), FieldError);
+    CHECK_THROWS_AS((void)Func("1abs", F("x")), FieldError);
+
+    auto cast = Cast(F("x"), "double").node();
+    CHECK(cast->kind == ExpressionNode::Kind::Cast);
+    CHECK(cast->cast_to == sql::ColumnType::Double);
+    auto trunc = Trunc("pub_date", "quarter").node();
+    CHECK(trunc->kind == ExpressionNode::Kind::Trunc);
+    CHECK(trunc->name == "quarter");
+    auto func = Func("my_fn2", F("x")).node();
+    CHECK(func->kind == ExpressionNode::Kind::Function);
+    CHECK(func->user_function);
+    CHECK(func->name == "my_fn2");
+    CHECK_FALSE(Upper(F("x")).node()->user_function);
+}
+
+TEST_CASE_FIXTURE(Registered, "Cast and Trunc render through the dialect's cast() and trunc()") {
+    Query q(Post::model_meta());
+    q.add_annotation("t", *Cast(F("rating"), "text").node());
+    q.add_annotation("r", *Cast(F("rating"), "real").node());
+    q.add_annotation("y", *Trunc("rating", "year").node());
+    q.add_annotation("f", *Func("my_fn", F("rating"), 2).node());
+    auto l = lite(q.select()), p = pg(q.select());
+    CHECK(l.find(R"(CAST("rel_post"."rating" AS TEXT) AS "t")") != std::string::npos);
+    CHECK(p.find(R"(("rel_post"."rating")::text AS "t")") != std::string::npos);
+    CHECK(l.find(R"(CAST("rel_post"."rating" AS REAL) AS "r")") != std::string::npos);
+    CHECK(p.find(R"(("rel_post"."rating")::double precision AS "r")") != std::string::npos);
+    CHECK(l.find(R"(date("rel_post"."rating", 'start of year') AS "y")") != std::string::npos);
+    CHECK(p.find(R"(DATE_TRUNC('year', "rel_post"."rating") AS "y")") != std::string::npos);
+    CHECK(l.find(R"(my_fn("rel_post"."rating", ?) AS "f")") != std::string::npos);
+    CHECK(p.find(R"(my_fn("rel_post"."rating", $1) AS "f")") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Registered, "a hand-made Function node with an unchecked name is refused when resolved") {
+    auto n = std::make_shared<ExpressionNode>();
+    n->kind = ExpressionNode::Kind::Function;
+    n->name = "x); DROP TABLE rel_post; --";
+    Query q(Post::model_meta());
+    CHECK_THROWS_AS(q.add_annotation("n", *n), FieldError);
+    n->user_function = true;
+    CHECK_THROWS_AS(q.add_annotation("n", *n), FieldError);
+}

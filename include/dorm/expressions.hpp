@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dorm/sql/ast.hpp"
 #include "dorm/value.hpp"
 
 namespace dorm {
@@ -13,11 +14,20 @@ namespace dorm {
 class Q;
 class Query;
 
+/// One node of an expression. Names that reach SQL text are checked when the node is built
+/// (Func names are identifiers, Cast targets and Trunc kinds come from fixed lists), so a
+/// node never carries its kind inside a string.
 struct ExpressionNode {
-    enum class Kind { Field, Literal, Binary, Aggregate, Function, Case, OuterRef, Subquery, Exists, Window };
+    enum class Kind {
+        Field, Literal, Binary, Aggregate, Function, Cast, Trunc, Case, OuterRef, Subquery, Exists, Window
+    };
     Kind kind;
-    std::string name;  ///< Field: the path; Binary: the operator; Aggregate/Function: its name
-    Value value;       ///< Literal
+    /// Field: the path; Binary: the operator; Aggregate/Function: its name; Trunc: the kind
+    /// (year, quarter, month, week, day).
+    std::string name;
+    Value value;  ///< Literal
+    sql::ColumnType cast_to = sql::ColumnType::Text;  ///< Cast: the target type
+    bool user_function = false;  ///< Function: Func("name", ...), not a built-in
     std::vector<std::shared_ptr<const ExpressionNode>> args;
     bool distinct = false;           ///< Aggregate: COUNT(DISTINCT ...)
     std::shared_ptr<const Q> filter; ///< Aggregate: only rows matching it (FILTER (WHERE ...))

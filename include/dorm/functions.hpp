@@ -14,14 +14,20 @@
 namespace dorm {
 
 namespace detail {
+/// A built-in function (UPPER, COALESCE, ...); throws FieldError for any other name.
 Expression function(std::string name, std::vector<Expression> args);
-}
+/// Func(name, ...): throws FieldError unless name is an identifier.
+Expression user_function(std::string name, std::vector<Expression> args);
+/// Throws FieldError unless `name` is a built-in function name (`user`: unless it is an
+/// identifier: letters, digits, underscore, not starting with a digit).
+void check_function_name(const std::string& name, bool user);
+}  // namespace detail
 
 /// Calls any other database function; arguments are bound as parameters. The name must be
-/// a plain identifier (letters, digits, underscore).
+/// a plain identifier (letters, digits, underscore), or Func throws FieldError.
 template <class... A>
 Expression Func(std::string name, const A&... args) {
-    return detail::function("FUNC:" + name, {Expression(args)...});
+    return detail::user_function(std::move(name), {Expression(args)...});
 }
 template <class... A>
 Expression Coalesce(const A&... args) { return detail::function("COALESCE", {Expression(args)...}); }
@@ -41,9 +47,11 @@ inline Expression Substr(const Expression& e, int pos, int length) {
     return detail::function("SUBSTR", {e, Expression(pos), Expression(length)});
 }
 inline Expression Now() { return detail::function("NOW", {}); }
-/// Cast(x, "text"): types from a fixed list (integer, bigint, real, text, date, datetime, boolean).
+/// Cast(x, "text"): types from a fixed list (integer, bigint, real, double, text, date,
+/// datetime, boolean); any other throws FieldError.
 Expression Cast(const Expression& e, const std::string& type);
-/// Trunc("pub_date", "month"): kinds year, quarter, month, week, day (a field path).
+/// Trunc("pub_date", "month"): kinds year, quarter, month, week, day (a field path); any
+/// other throws FieldError.
 Expression Trunc(const std::string& field, const std::string& kind);
 
 namespace detail {

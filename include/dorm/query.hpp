@@ -179,8 +179,6 @@ class Query {
     sql::Select wrap_window(sql::Select s) const;
 
     [[nodiscard]] const Annotation* find_annotation(std::string_view name) const;
-    static sql::ColumnType cast_type(const std::string& type);
-    static std::string checked_function(const std::string& name);
     [[nodiscard]] bool has_aggregates() const;
     void add_grouping(sql::Select& s) const;
 

@@ -94,6 +94,21 @@ Expr is_null(Expr e, bool negated) {
 Expr func(std::string name, std::vector<Expr> args) {
     return make(Kind::Func, std::move(name), std::move(args));
 }
+Expr cast(Expr arg, ColumnType target) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Cast;
+    n->args = {std::move(arg)};
+    n->type = target;
+    return n;
+}
+Expr trunc(std::string kind, Expr arg) {
+    auto n = std::make_shared<Node>();
+    n->kind = Kind::Trunc;
+    n->name = std::move(kind);
+    n->type = arg->type;
+    n->args = {std::move(arg)};
+    return n;
+}
 Expr random() { return func("RANDOM", {}); }
 Expr typed(const Expr& e, ColumnType type) {
     auto n = std::make_shared<Node>(*e);

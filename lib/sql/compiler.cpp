@@ -208,6 +208,12 @@ class Renderer {
                 expr(e->args.back());
                 out_ += " END";
                 break;
+            case Kind::Cast:
+                d_.cast(out_, sub(e->args[0]), e->type);
+                break;
+            case Kind::Trunc:
+                d_.trunc(out_, e->name, sub(e->args[0]), e->type);
+                break;
             case Kind::Func: {
                 if (!e->filter && !e->distinct) {
                     std::vector<std::string> args;

@@ -34,6 +34,8 @@ enum class Kind {
     Transform,  ///< a named transform (year, month, date, ...) rendered by the dialect
     IsNull,     ///< args[0] IS NULL (name == "not": IS NOT NULL)
     Func,       ///< name(args...)
+    Cast,       ///< args[0] converted to `type`, in the dialect's spelling
+    Trunc,      ///< args[0] (of `type`) truncated to the start of its `name` (year, ..., day)
     Never,      ///< matches no row: the query need not run
     Always,     ///< matches every row
     Subquery,   ///< (SELECT ...)
@@ -50,7 +52,8 @@ struct Node {
     Value value;        ///< Param
     std::vector<Expr> args;
     std::shared_ptr<const Select> select;  ///< Subquery
-    ColumnType type = ColumnType::Text;    ///< Column/Transform: what the dialect renders for
+    ColumnType type = ColumnType::Text;    ///< Column/Transform/Trunc: what the dialect
+                                           ///< renders for; Cast: the target type
     bool aggregate = false;                ///< Func: an aggregate (rows are grouped around it)
     bool distinct = false;                 ///< Func (aggregates): NAME(DISTINCT ...)
     Expr filter;                           ///< Func (aggregates): FILTER (WHERE ...)
@@ -72,6 +75,10 @@ Expr lookup(std::string name, Expr lhs, Expr rhs, const std::string* sql_templat
 Expr transform(std::string name, Expr lhs, ColumnType type, const std::string* sql_template = nullptr);
 Expr is_null(Expr e, bool negated = false);
 Expr func(std::string name, std::vector<Expr> args);
+/// arg converted to `target` (CAST(arg AS ...) or the vendor's spelling).
+Expr cast(Expr arg, ColumnType target);
+/// arg truncated to the start of its `kind` (year, quarter, month, week, day); typed as arg.
+Expr trunc(std::string kind, Expr arg);
 /// A random number per row (ORDER BY ?).
 Expr random();
 /// A copy of e whose value type is `type`.

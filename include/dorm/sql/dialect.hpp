@@ -64,10 +64,16 @@ class Dialect {
     virtual void limit_offset(std::string& out, std::optional<std::int64_t> limit,
                               std::int64_t offset) const;
 
-    /// Renders a function whose spelling differs by vendor (GREATEST, CONCAT, NOW,
-    /// CAST:<type>, TRUNC:<kind>, ...); false: the generic NAME(args) applies.
+    /// Renders a function whose spelling differs by vendor (GREATEST, CONCAT, NOW, ...);
+    /// false: the generic NAME(args) applies.
     virtual bool function(std::string& out, std::string_view name, const std::vector<std::string>& args,
                           ColumnType type) const = 0;
+    /// Renders `arg` converted to `target` (Cast(x, "text")).
+    virtual void cast(std::string& out, const std::string& arg, ColumnType target) const = 0;
+    /// Renders `arg` (a Date or DateTime `type`) truncated to the start of its `kind`: year,
+    /// quarter, month, week (Monday) or day; throws FieldError for any other kind.
+    virtual void trunc(std::string& out, std::string_view kind, const std::string& arg,
+                       ColumnType type) const = 0;
 
     /// The column's definition in CREATE TABLE (without the name).
     [[nodiscard]] virtual std::string column_definition(const ColumnDef& c) const = 0;

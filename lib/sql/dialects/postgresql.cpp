@@ -70,7 +70,7 @@ class PostgresqlDialect final : public Dialect {
     }
 
     bool function(std::string& out, std::string_view name, const std::vector<std::string>& a,
-                  ColumnType type) const override {
+                  ColumnType) const override {
         if (name == "CONCAT") {  // parameters have no type of their own: cast to text
             out += "CONCAT(";
             for (std::size_t i = 0; i < a.size(); ++i) out += (i ? ", (" : "(") + a[i] + ")::text";
@@ -81,19 +81,33 @@ class PostgresqlDialect final : public Dialect {
             out += "ROUND((" + a[0] + ")::numeric, " + a[1] + ")";
         } else if (name == "UPPER" || name == "LOWER" || name == "LENGTH" || name == "TRIM") {
             out += std::string(name) + "((" + a[0] + ")::text)";
-        } else if (name.rfind("CAST:", 0) == 0) {
-            auto t = name.substr(5);
-            const char* pt = t == "text" ? "text" : t == "date" ? "date" : t == "datetime" ? "timestamp with time zone"
-                           : t == "boolean" ? "boolean" : t == "bigint" ? "bigint"
-                           : (t == "real" || t == "double") ? "double precision" : "integer";
-            out += "(" + a[0] + ")::" + pt;
-        } else if (name.rfind("TRUNC:", 0) == 0) {
-            out += "DATE_TRUNC('" + std::string(name.substr(6)) + "', " + a[0] + ")";
-            if (type == ColumnType::Date) out += "::date";
         } else {
             return false;
         }
         return true;
+    }
+
+    void cast(std::string& out, const std::string& arg, ColumnType target) const override {
+        const char* pt = "integer";
+        switch (target) {
+            case ColumnType::Text: pt = "text"; break;
+            case ColumnType::Date: pt = "date"; break;
+            case ColumnType::DateTime: pt = "timestamp with time zone"; break;
+            case ColumnType::Bool: pt = "boolean"; break;
+            case ColumnType::BigInt: pt = "bigint"; break;
+            case ColumnType::Double: pt = "double precision"; break;
+            default: break;
+        }
+        out += "(" + arg + ")::" + pt;
+    }
+
+    void trunc(std::string& out, std::string_view kind, const std::string& arg,
+               ColumnType type) const override {
+        // The kind is spelled into the SQL text: only the known ones get there.
+        if (kind != "year" && kind != "quarter" && kind != "month" && kind != "week" && kind != "day")
+            throw FieldError("unsupported Trunc kind '" + std::string(kind) + "' on PostgreSQL");
+        out += "DATE_TRUNC('" + std::string(kind) + "', " + arg + ")";
+        if (type == ColumnType::Date) out += "::date";
     }
 
     std::string column_definition(const ColumnDef& c) const override {

@@ -100,7 +100,7 @@ class SqliteDialect final : public Dialect {
     }
 
     bool function(std::string& out, std::string_view name, const std::vector<std::string>& a,
-                  ColumnType type) const override {
+                  ColumnType) const override {
         auto join = [&](const char* sep, const char* wrap_l, const char* wrap_r) {
             for (std::size_t i = 0; i < a.size(); ++i) out += (i ? sep : "") + std::string(wrap_l) + a[i] + wrap_r;
         };
@@ -114,28 +114,32 @@ class SqliteDialect final : public Dialect {
             out += ')';
         } else if (name == "NOW") {
             out += "CURRENT_TIMESTAMP";
-        } else if (name.rfind("CAST:", 0) == 0) {
-            auto t = name.substr(5);
-            if (t == "date") out += "date(" + a[0] + ")";
-            else if (t == "datetime") out += "datetime(" + a[0] + ")";
-            else {
-                const char* st = t == "text" ? "TEXT" : (t == "real" || t == "double") ? "REAL" : "INTEGER";
-                out += "CAST(" + a[0] + " AS " + st + ")";
-            }
-        } else if (name.rfind("TRUNC:", 0) == 0) {
-            auto kind = name.substr(6);
-            const std::string fn = type == ColumnType::DateTime ? "datetime(" : "date(";
-            if (kind == "year") out += fn + a[0] + ", 'start of year')";
-            else if (kind == "month") out += fn + a[0] + ", 'start of month')";
-            else if (kind == "day") out += fn + a[0] + ", 'start of day')";
-            else if (kind == "week") out += fn + a[0] + ", 'weekday 0', '-6 days', 'start of day')";
-            else
-                out += fn + a[0] + ", 'start of year', '+' || ((CAST(strftime('%m', " + a[0] +
-                       ") AS INTEGER) - 1) / 3 * 3) || ' months')";
         } else {
             return false;
         }
         return true;
+    }
+
+    void cast(std::string& out, const std::string& arg, ColumnType target) const override {
+        if (target == ColumnType::Date) out += "date(" + arg + ")";
+        else if (target == ColumnType::DateTime) out += "datetime(" + arg + ")";
+        else {
+            const char* st = target == ColumnType::Text ? "TEXT" : target == ColumnType::Double ? "REAL" : "INTEGER";
+            out += "CAST(" + arg + " AS " + st + ")";
+        }
+    }
+
+    void trunc(std::string& out, std::string_view kind, const std::string& arg,
+               ColumnType type) const override {
+        const std::string fn = type == ColumnType::DateTime ? "datetime(" : "date(";
+        if (kind == "year") out += fn + arg + ", 'start of year')";
+        else if (kind == "month") out += fn + arg + ", 'start of month')";
+        else if (kind == "day") out += fn + arg + ", 'start of day')";
+        else if (kind == "week") out += fn + arg + ", 'weekday 0', '-6 days', 'start of day')";
+        else if (kind == "quarter")
+            out += fn + arg + ", 'start of year', '+' || ((CAST(strftime('%m', " + arg +
+                   ") AS INTEGER) - 1) / 3 * 3) || ' months')";
+        else throw FieldError("unsupported Trunc kind '" + std::string(kind) + "' on SQLite");
     }
 
     std::string column_definition(const ColumnDef& c) const override {
