@@ -41,6 +41,10 @@ bool Query::is_ordered() const {
 }
 
 // Ordering across relations adds LEFT OUTER joins and reuses existing ones, as Django does.
+// A path ending on a relation ("owner", "-editor") orders by the target's Meta.ordering
+// (each term flipped by a "-"), joining the target, as Django's find_ordering_name; a
+// target without ordering, or one already expanded on the way (a cycle), orders by the
+// key column itself.
 std::vector<sql::OrderBy> Query::resolve_ordering() {
     if (has_aggregates() && !explicit_ordering_) return {};  // Meta.ordering is not used with GROUP BY
     std::vector<OrderTerm> defaults;
@@ -64,7 +68,29 @@ std::vector<sql::OrderBy> Query::resolve_ordering() {
             out.push_back({sql::column("", a->name, a->expr->type), desc != reversed_});
             continue;
         }
-        out.push_back({resolve_output_path(n), desc != reversed_});
+        std::vector<const FieldMeta*> seen;
+        auto by_path = [&](auto& self, const std::string& path, bool descending) -> void {
+            const FieldMeta* f = nullptr;
+            sql::Expr col = resolve_output_path(path, &f);
+            const auto parts = split_path(path);
+            const std::string_view last = parts.back();
+            const ModelMeta* target = f && f->relation ? &f->relation->target() : nullptr;
+            const bool on_relation = target && path != "pk" && last != "pk" && last != f->column &&
+                                     last != target->pk_field().name;
+            if (!on_relation || target->ordering.empty() ||
+                std::find(seen.begin(), seen.end(), f) != seen.end()) {
+                out.push_back({col, descending != reversed_});
+                return;
+            }
+            seen.push_back(f);
+            for (const auto& o : target->ordering) {
+                if (o == "?") continue;
+                const bool flip = !o.empty() && o[0] == '-';
+                self(self, path + "__" + (flip ? o.substr(1) : o), descending != flip);
+            }
+            seen.pop_back();
+        };
+        by_path(by_path, std::string(n), desc);
     }
     return out;
 }
@@ -333,12 +359,18 @@ sql::Select Query::wrap_window(sql::Select s) const {
 }
 
 // With aggregates, rows are grouped by every selected column that is not one, as Django
-// does; values(...).annotate() groups by the values' fields and any ordering field.
+// does; values(...).annotate() groups by the values' fields and any ordering field, and
+// annotate(...).values(...) by every column of the model (one row per object) as well.
 void Query::add_grouping(sql::Select& s) const {
     if (!has_aggregates()) return;
+    auto grouped = [&](const sql::Expr& e) {
+        return std::any_of(s.group_by.begin(), s.group_by.end(), [&](const sql::Expr& g) { return same_column(g, e); });
+    };
+    if (values_ && !grouped_)
+        for (const FieldMeta* f : model_->columns) s.group_by.push_back(f->column_expr(model_->table));
     for (const auto& c : s.columns)
-        if (!contains_aggregate(c.expr)) s.group_by.push_back(c.expr);
-    if (grouped_)
+        if (!contains_aggregate(c.expr) && !grouped(c.expr)) s.group_by.push_back(c.expr);
+    if (grouped_ || values_)
         for (const auto& o : s.order_by)
             if (o.expr->kind == sql::Kind::Column && !o.expr->table.empty() &&
                 std::none_of(s.group_by.begin(), s.group_by.end(),

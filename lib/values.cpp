@@ -69,6 +69,25 @@ const Json& ValuesQuerySet::to_json() const {
     return *cache_;
 }
 
+ValuesQuerySet ValuesQuerySet::reverse() const {
+    return with([](ValuesQuerySet& c) { c.q_.reverse(); });
+}
+
+std::string ValuesQuerySet::checked_name(const Aggregate& a) const {
+    if (a.node()->filter)
+        throw FieldError(q_.model().name + ": an aggregate with a filter needs a name: aggregate({{\"name\", ...}})");
+    return a.default_name();
+}
+
+Json ValuesQuerySet::aggregate(const std::vector<NamedAggregate>& aggs) const {
+    return detail::aggregate(q_, aggs);
+}
+
+std::vector<std::vector<Value>> ValuesQuerySet::fetch_list(const std::vector<std::string>& fields) const {
+    if (q_.matches_nothing()) return {};
+    return detail::fetch_values(q_, fields);
+}
+
 std::int64_t ValuesQuerySet::count() const {
     if (cache_) return std::int64_t(cache_->size());
     return q_.matches_nothing() ? 0 : detail::count(q_);

@@ -270,3 +270,77 @@ TEST_CASE("a float bound on an integer field rounds as Django 3.2 does") {
     CHECK(sorted(headlines(Post::objects().filter("rating__gt", 3.5))) == Strings{"a1", "b1"});
     CHECK(Post::objects().filter("rating__gte", 2.5).count() == 3);
 }
+
+TEST_CASE("order_by on a ForeignKey orders by the target's Meta.ordering (joined), else by the key column") {
+    Blogs db;
+    // parents: a1 -> b2, a2 -> a1, b1 -> a2, b2 -> b1 (Post's Meta.ordering is headline)
+    db.a1.parent = db.b2, db.a2.parent = db.a1, db.b1.parent = db.a2, db.b2.parent = db.b1;
+    for (Post* p : {&db.a1, &db.a2, &db.b1, &db.b2}) p->save();
+    auto by_parent = Post::objects().order_by("parent", "id");
+    CHECK(headlines(by_parent) == Strings{"a2", "b1", "b2", "a1"});
+    CHECK(headlines(Post::objects().order_by("-parent", "id")) == Strings{"a1", "b2", "b1", "a2"});
+    CHECK(headlines(Post::objects().order_by("parent").reverse()) == Strings{"a1", "b2", "b1", "a2"});
+    const std::string sql = by_parent.sql().text;
+    CHECK(sql.find(R"(LEFT OUTER JOIN "rel_post" "T2")") != std::string::npos);  // nullable: LEFT OUTER
+    CHECK(sql.find(R"(ORDER BY "T2"."headline" ASC, "rel_post"."id" ASC)") != std::string::npos);
+    // parent__id and parent__pk name the key column: no join
+    CHECK(Post::objects().order_by("parent__id").sql().text.find("JOIN") == std::string::npos);
+    CHECK(Post::objects().order_by("-parent__pk").sql().text.find("JOIN") == std::string::npos);
+    // a target without Meta.ordering: the key column, no join
+    CHECK(Site::objects().order_by("owner").sql().text.find("JOIN") == std::string::npos);
+    CHECK(names(Site::objects().order_by("-owner")) == Strings{"Empty", "Misc", "Cooking"});
+    // through a relation, and in values()
+    CHECK(Post::objects().order_by("parent", "id").values_list<std::string>("headline") ==
+          Strings{"a2", "b1", "b2", "a1"});
+}
+
+TEST_CASE("annotate(Count(...)).values(...) groups by the model's columns: one row per object, as Django") {
+    Blogs db;
+    Blogs::person("Ann", 5);  // a second Ann, without posts
+    Json rows = Person::objects().annotate("n", Count("posts")).values("name", "n").order_by("name", "n");
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[0]["name"] == "Ann");
+    CHECK(rows[0]["n"] == 0);
+    CHECK(rows[1]["name"] == "Ann");
+    CHECK(rows[1]["n"] == 2);
+    CHECK(rows[4]["name"] == "Dan");
+    CHECK(Person::objects().annotate("n", Count("posts")).values("name", "n").count() == 5);
+    // values(...).annotate(...) still groups by the values' fields
+    Json grouped = Person::objects().values("name").annotate("n", Count("posts")).order_by("name");
+    REQUIRE(grouped.size() == 4);
+    CHECK(grouped[0]["n"] == 2);
+    // across a relation, on every backend (the selected column is grouped too)
+    Json sites = Site::objects().annotate("n", Count("posts")).values("owner__name", "n").order_by("owner__name");
+    REQUIRE(sites.size() == 3);
+    CHECK(sites[0]["owner__name"] == "Ann");
+    CHECK(sites[0]["n"] == 2);
+}
+
+TEST_CASE("ValuesQuerySet has aggregate(), values_list(), reverse() and order_by with '-' (one SELECT builder)") {
+    Blogs db;
+    auto v = Post::objects().filter("rating__gte", 3).values("headline", "rating");
+    Json agg = v.aggregate(Sum("rating"), Count("id"));
+    CHECK(agg["rating__sum"] == 12);
+    CHECK(agg["id__count"] == 3);
+    Json named = v.aggregate({{"best", Max("rating")}});
+    CHECK(named["best"] == 5);
+    CHECK(Post::objects().filter("rating", 99).values("headline").aggregate(Count("id"))["id__count"] == 0);
+    CHECK_THROWS_AS((void)v.aggregate(Count("id", {.filter = Q("rating", 5)})), FieldError);
+    // over distinct values
+    CHECK(Post::objects().values("site").distinct().aggregate(Count("site"))["site__count"] == 2);
+
+    CHECK(v.order_by("-rating").values_list<std::string>("headline") == Strings{"a1", "b1", "a2"});
+    auto pairs = v.order_by("rating").values_list<std::string, int>("headline", "rating");
+    REQUIRE(pairs.size() == 3);
+    CHECK(pairs[0] == std::tuple<std::string, int>{"a2", 3});
+    CHECK(Post::objects().filter("rating", 99).values("headline").values_list<std::string>("headline").empty());
+
+    Json rev = v.order_by("rating").reverse();
+    REQUIRE(rev.size() == 3);
+    CHECK(rev[0]["headline"] == "a1");
+    CHECK(rev[2]["headline"] == "a2");
+    Json meta = Post::objects().values("headline").reverse();  // Meta.ordering (headline), reversed
+    REQUIRE(meta.size() == 4);
+    CHECK(meta[0]["headline"] == "b2");
+    CHECK(v.order_by("rating").reverse().reverse().to_json()[0]["headline"] == "a2");
+}

@@ -1,12 +1,16 @@
 #pragma once
 // values(): rows as JSON objects, still a chainable queryset until evaluated (API.md §5).
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
+#include "dorm/aggregates.hpp"
 #include "dorm/expressions.hpp"
 #include "dorm/json.hpp"
 #include "dorm/query.hpp"
@@ -38,6 +42,39 @@ class ValuesQuerySet {
     /// SELECT COUNT(*) of these rows, or the cache's size when filled.
     [[nodiscard]] std::int64_t count() const;
     [[nodiscard]] bool exists() const;
+    /// The rows in the opposite order (of order_by(), else of Meta.ordering).
+    [[nodiscard]] ValuesQuerySet reverse() const;
+    /// Aggregates over these rows as one JSON object, as QuerySet::aggregate().
+    template <class... A>
+        requires(std::same_as<std::decay_t<A>, Aggregate> && ...)
+    [[nodiscard]] Json aggregate(const A&... aggs) const {
+        std::vector<NamedAggregate> named;
+        (named.emplace_back(checked_name(aggs), aggs), ...);
+        return aggregate(named);
+    }
+    [[nodiscard]] Json aggregate(std::initializer_list<NamedAggregate> aggs) const {
+        return aggregate(std::vector<NamedAggregate>(aggs));
+    }
+    [[nodiscard]] Json aggregate(const std::vector<NamedAggregate>& aggs) const;
+    /// values(...).values_list<int64_t>("id"): these rows' fields as values (one type:
+    /// a vector of it; several: a vector of tuples), as QuerySet::values_list().
+    template <class... Ts, class... S>
+        requires(sizeof...(Ts) == sizeof...(S) && sizeof...(Ts) > 0)
+    [[nodiscard]] auto values_list(S&&... fields) const {
+        auto rows = fetch_list({std::string(std::forward<S>(fields))...});
+        if constexpr (sizeof...(Ts) == 1) {
+            using V = std::tuple_element_t<0, std::tuple<Ts...>>;
+            std::vector<V> out;
+            out.reserve(rows.size());
+            for (auto& r : rows) out.push_back(value_as<V>(r[0]));
+            return out;
+        } else {
+            std::vector<std::tuple<Ts...>> out;
+            out.reserve(rows.size());
+            for (auto& r : rows) out.push_back(to_tuple<Ts...>(r, std::index_sequence_for<Ts...>{}));
+            return out;
+        }
+    }
     [[nodiscard]] const Query& query() const { return q_; }
     [[nodiscard]] const std::vector<std::string>& fields() const { return fields_; }
 
@@ -50,6 +87,12 @@ class ValuesQuerySet {
         return c;
     }
     ValuesQuerySet ordered(std::vector<std::string> fields) const;
+    [[nodiscard]] std::vector<std::vector<Value>> fetch_list(const std::vector<std::string>& fields) const;
+    [[nodiscard]] std::string checked_name(const Aggregate& a) const;
+    template <class... Ts, std::size_t... I>
+    static std::tuple<Ts...> to_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {
+        return std::tuple<Ts...>(value_as<Ts>(r[I])...);
+    }
     Query q_;
     std::vector<std::string> fields_;
     mutable std::shared_ptr<const Json> cache_;
