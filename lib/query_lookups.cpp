@@ -99,7 +99,10 @@ sql::Expr Query::resolve_q(const Q& q, bool negated, bool branch_negated, bool i
 std::string Query::join(const std::string& left_alias, const std::string& left_col,
                         const ModelMeta& right, const std::string& right_col, bool multi,
                         bool outer, bool reuse_any, const std::string& key) {
-    for (auto& j : joins_) {
+    // The most recent matching join: outside filter() (values, ordering, aggregates) a path
+    // that several filter() calls joined reuses the last of them, as Django's Query.join().
+    for (auto it = joins_.rbegin(); it != joins_.rend(); ++it) {
+        JoinState& j = *it;
         if (j.key != key || (j.multi && !reuse_any && j.filter_call != filter_call_)) continue;
         if (outer && !reuse_any) j.join.outer = true;
         return j.join.alias;

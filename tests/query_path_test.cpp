@@ -344,3 +344,15 @@ TEST_CASE("ValuesQuerySet has aggregate(), values_list(), reverse() and order_by
     CHECK(meta[0]["headline"] == "b2");
     CHECK(v.order_by("rating").reverse().reverse().to_json()[0]["headline"] == "a2");
 }
+
+TEST_CASE("an aggregate or annotation over a to-many path joined by several filter() calls uses the last join, as Django") {
+    Blogs db;
+    // Misc: b1 (rating 4), b2 (rating 1); the second filter's join keeps only b2's row
+    auto two = Site::objects().filter("posts__rating__gte", 1).filter("posts__rating__lt", 2);
+    CHECK(two.aggregate(Max("posts__rating"))["posts__rating__max"] == 1);
+    auto counted = two.annotate("m", Max("posts__rating")).order_by("name");
+    std::vector<std::pair<std::string, std::int64_t>> got;
+    for (const Site& s : counted) got.emplace_back(s.name, s.annotation<std::int64_t>("m"));
+    CHECK(got == std::vector<std::pair<std::string, std::int64_t>>{{"Misc", 1}});
+    CHECK(two.values_list<int>("posts__rating") == std::vector<int>{1, 1});
+}
