@@ -1,6 +1,7 @@
 #include "dorm/field.hpp"
 
 #include "dorm/error.hpp"
+#include "dorm/json.hpp"
 
 namespace dorm {
 
@@ -70,6 +71,8 @@ void field_io<Json>::read(Json& m, const Row& r, int c) {
 }
 
 void field_io<Json>::bind(const Json& m, Binder& b, int i) { b.bind_json(i, m.dump()); }
+
+Value value_traits<Json>::to_value(const Json& j) { return Value(JsonText{j.dump()}); }
 
 Json value_traits<Json>::from_value(const Value& v) {
     if (v.is_null()) return nullptr;

@@ -8,6 +8,7 @@
 #include "hydrator.hpp"
 #include "writes.hpp"
 #include "dorm/error.hpp"
+#include "dorm/json.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm::detail {

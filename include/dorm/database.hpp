@@ -10,6 +10,13 @@
 
 namespace dorm {
 
+class CaptureQueries;
+
+namespace detail {
+/// Records into every active CaptureQueries of this thread (lib/database.cpp).
+void capture(const std::string& sql, const std::vector<Value>& params);
+}  // namespace detail
+
 struct ConnectOptions {
     std::string alias = "default";
     std::size_t pool_size = 4;  ///< connections kept for reuse by the alias's threads
@@ -54,10 +61,9 @@ class CaptureQueries {
     [[nodiscard]] const std::vector<Query>& queries() const { return queries_; }
     void clear() { queries_.clear(); }
 
-    /// Internal: called by the execution layer.
-    void record(const std::string& sql, const std::vector<Value>& params);
-
    private:
+    friend void detail::capture(const std::string& sql, const std::vector<Value>& params);
+    void record(const std::string& sql, const std::vector<Value>& params);
     std::vector<Query> queries_;
 };
 

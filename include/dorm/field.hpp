@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "dorm/json.hpp"
+#include "dorm/json_fwd.hpp"
 #include "dorm/meta.hpp"
 #include "dorm/relations.hpp"
 #include "dorm/row.hpp"
@@ -122,10 +122,10 @@ class ForeignKeyAccess final : public FieldAccess {
     ForeignKeyAccess(FK T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
     Value get(const void* o) const override { return (static_cast<const T*>(o)->*p_).key(); }
     void set(void* o, const Value& v) const override {
-        (static_cast<T*>(o)->*p_).set_key_(normalize_key(v, key_type()));
+        Access::set_key(static_cast<T*>(o)->*p_, normalize_key(v, key_type()));
     }
     void read(void* o, const Row& r, int c) const override {
-        (static_cast<T*>(o)->*p_).set_key_(read_key(r, c, key_type()));
+        Access::set_key(static_cast<T*>(o)->*p_, read_key(r, c, key_type()));
     }
     void bind(const void* o, Binder& b, int i) const override {
         const Value& key = (static_cast<const T*>(o)->*p_).key();
@@ -134,14 +134,14 @@ class ForeignKeyAccess final : public FieldAccess {
     }
     void clear(void* o) const override { static_cast<T*>(o)->*p_ = nullptr; }
     void attach(void* o, bool multi_row) const override {
-        auto& site = (static_cast<T*>(o)->*p_).site_ref_();
+        auto& site = Access::site(static_cast<T*>(o)->*p_);
         site.rel = rel_;
         site.multi_row = multi_row;
     }
     void* cached(void* o, bool create) const override {
-        return (static_cast<T*>(o)->*p_).cache_object_(create);
+        return Access::cache_object(static_cast<T*>(o)->*p_, create);
     }
-    void forget(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+    void forget(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
 
    private:
     // The target's key type, known once the target is built (never while this model is).
@@ -159,18 +159,18 @@ class ManyToManyAccess final : public FieldAccess {
     void set(void*, const Value&) const override {}
     void read(void*, const Row&, int) const override {}
     void bind(const void*, Binder&, int) const override {}
-    void clear(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+    void clear(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
     void attach(void* o, bool multi_row) const override {
-        auto& site = (static_cast<T*>(o)->*p_).site_ref_();
+        auto& site = Access::site(static_cast<T*>(o)->*p_);
         site.rel = rel_;
         site.multi_row = multi_row;
     }
-    void forget(void* o) const override { (static_cast<T*>(o)->*p_).forget_(); }
+    void forget(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
     std::shared_ptr<void> prefetched(void* o) const override {
-        return (static_cast<T*>(o)->*p_).prefetched_();
+        return Access::prefetched(static_cast<T*>(o)->*p_);
     }
     void set_prefetched(void* o, std::shared_ptr<void> v) const override {
-        (static_cast<T*>(o)->*p_).set_prefetched_(std::static_pointer_cast<std::vector<M>>(std::move(v)));
+        Access::set_prefetched(static_cast<T*>(o)->*p_, std::static_pointer_cast<std::vector<M>>(std::move(v)));
     }
 
    private:

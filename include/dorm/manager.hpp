@@ -110,7 +110,7 @@ RelatedManager<R, typename R::queryset_type> Model<T, QS>::related(Member R::*me
     typename R::queryset_type rows = R::objects().using_db(db_alias()).filter(field.name, key);
     if (const auto* st = state_if()) {
         auto it = st->prefetched.find(&field);
-        if (it != st->prefetched.end()) rows.prefilled_(std::static_pointer_cast<std::vector<R>>(it->second));
+        if (it != st->prefetched.end()) detail::Access::prefill(rows, std::static_pointer_cast<std::vector<R>>(it->second));
     }
     return RelatedManager<R, typename R::queryset_type>(std::move(rows), field, key, db_alias());
 }
@@ -119,12 +119,12 @@ template <class M>
 typename M::queryset_type ManyToMany<M>::all() const {
     typename M::queryset_type rows = M::objects();
     if (loaded_) {
-        rows.prefilled_(loaded_);
+        detail::Access::prefill(rows, loaded_);
         return rows;
     }
     const Value owner = detail::owner_pk(where_, this, "a many-to-many relation");
     detail::guard_lazy_load(where_, "prefetch_related");
-    return rows.using_db(detail::owner_alias(where_, this)).linked_(*where_.rel->field, false, owner);
+    return detail::Access::linked(rows.using_db(detail::owner_alias(where_, this)), *where_.rel->field, false, owner);
 }
 
 }  // namespace dorm

@@ -22,6 +22,45 @@ struct DeleteResult {
 
 namespace detail {
 
+/// dorm's own door to the internal members of relations and querysets (a friend of each),
+/// so that user code cannot reach them. Used by field.hpp, manager.hpp and lib/.
+struct Access {
+    template <class R>
+    static auto& site(R& r) {
+        return r.site_ref_();
+    }
+    template <class FK>
+    static void set_key(FK& fk, Value key) {
+        fk.set_key_(std::move(key));
+    }
+    template <class FK>
+    static auto* cache_object(FK& fk, bool create) {
+        return fk.cache_object_(create);
+    }
+    template <class R>
+    static void forget(R& r) {
+        r.forget_();
+    }
+    template <class M2M>
+    static auto prefetched(const M2M& r) {
+        return r.prefetched_();
+    }
+    template <class M2M, class V>
+    static void set_prefetched(M2M& r, V v) {
+        r.set_prefetched_(std::move(v));
+    }
+    /// A queryset whose rows are already known (prefetch caches).
+    template <class QS, class V>
+    static void prefill(QS& qs, V rows) {
+        qs.prefilled_(std::move(rows));
+    }
+    /// A queryset narrowed to rows linked to `key` through a ManyToMany field.
+    template <class QS>
+    static QS linked(const QS& qs, const FieldMeta& field, bool rows_are_owners, const Value& key) {
+        return qs.linked_(field, rows_are_owners, key);
+    }
+};
+
 struct InstanceState {
     std::string alias = "default";
     std::vector<const FieldMeta*> deferred;  ///< fields not loaded (only()/defer())

@@ -74,7 +74,9 @@ class QuerySet {
                   std::derived_from<std::decay_t<S>, Expression>) && ...)
     Self order_by(S&&... fields) const {
         return with([&](Query& q) {
-            std::vector<Query::OrderTerm> v{order_term(q, std::forward<S>(fields))...};
+            std::vector<Query::OrderTerm> v;  // (not a braced list: GCC 12 warns wrongly on an empty one)
+            v.reserve(sizeof...(S));
+            (v.push_back(order_term(q, std::forward<S>(fields))), ...);
             v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v));
         }, true);
     }
@@ -362,9 +364,12 @@ class QuerySet {
     [[nodiscard]] std::string explain() const { return detail::explain(query_); }
     [[nodiscard]] const Query& query() const { return query_; }
 
-    /// Internal: a queryset whose rows are already known (prefetch caches).
+   private:
+    friend struct detail::Access;
+    // Reached through detail::Access only.
+    /// A queryset whose rows are already known (prefetch caches).
     void prefilled_(std::shared_ptr<std::vector<T>> rows) { cache_ = std::move(rows); }
-    /// Internal: narrows to rows linked to `key` through a ManyToMany field.
+    /// Narrows to rows linked to `key` through a ManyToMany field.
     [[nodiscard]] Self linked_(const FieldMeta& field, bool rows_are_owners, const Value& key) const {
         return with([&](Query& q) { q.add_link_filter(field, rows_are_owners, {key}); });
     }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "dorm/aggregates.hpp"
-#include "dorm/json.hpp"
+#include "dorm/json_fwd.hpp"
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
 #include "dorm/sql/compiler.hpp"

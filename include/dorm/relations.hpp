@@ -126,7 +126,9 @@ class ForeignKey {
     /// Whether the related object is cached (select_related, prefetch_related or a load).
     [[nodiscard]] bool is_cached() const { return cache_ && cache_->pk() == key_; }
 
-    // Used through FieldAccess by lib/ (keys already normalized).
+   private:
+    friend struct detail::Access;
+    // Used through detail::Access by FieldAccess (keys already normalized).
     void set_key_(Value key) {
         if (key != key_) cache_.reset();
         key_ = std::move(key);
@@ -138,7 +140,6 @@ class ForeignKey {
     }
     void forget_() { cache_.reset(); }
 
-   private:
     static Value normalized(const Value& key) {
         return detail::normalize_key(key, M::model_meta().pk_field().type);
     }
@@ -186,13 +187,14 @@ class ManyToMany {
     /// The related objects as a QuerySet (from the prefetch cache when filled).
     [[nodiscard]] typename M::queryset_type all() const;
 
-    // Used through FieldAccess by lib/.
+   private:
+    friend struct detail::Access;
+    // Used through detail::Access by FieldAccess.
     detail::RelationSite& site_ref_() { return where_; }
     void set_prefetched_(std::shared_ptr<std::vector<M>> v) { loaded_ = std::move(v); }
     [[nodiscard]] std::shared_ptr<std::vector<M>> prefetched_() const { return loaded_; }
     void forget_() { loaded_.reset(); }
 
-   private:
     static Value key(const M& m) { return m.pk(); }
     static Value key(std::int64_t id) { return Value(id); }
     static Value key(const Value& k) { return k; }
