@@ -19,16 +19,20 @@ void Query::set_ordering(std::vector<std::string> fields) {
 }
 
 void Query::set_ordering(std::vector<OrderTerm> terms) {
-    Query check = *this;  // names are checked now, joins are made when the SQL is built
-    for (const auto& t : terms) {
-        if (t.expr || t.path == "?") continue;
+    clear_ordering();
+    for (auto& t : terms) add_ordering(std::move(t));
+}
+
+void Query::add_ordering(OrderTerm t) {
+    if (!t.expr && t.path != "?") {  // names are checked now, joins are made when the SQL is built
         std::string_view n = t.path;
         if (!n.empty() && n[0] == '-') n.remove_prefix(1);
-        if (find_annotation(n)) continue;
-        if (n.find("__") == std::string_view::npos) (void)model_->field(n, t.path);
-        else (void)check.resolve_column(n);
+        if (!find_annotation(n)) {
+            if (n.find("__") == std::string_view::npos) (void)model_->field(n, t.path);
+            else (void)Query(*this).resolve_column(n);
+        }
     }
-    ordering_ = std::move(terms);
+    ordering_.push_back(std::move(t));
     explicit_ordering_ = true;
 }
 

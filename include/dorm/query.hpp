@@ -56,6 +56,8 @@ class Query {
     /// Replaces the ordering ("-field", "field", "?" for random, "pk").
     void set_ordering(std::vector<std::string> fields);
     void set_ordering(std::vector<OrderTerm> terms);
+    /// Appends one term to an explicit ordering (after clear_ordering()), checking its name.
+    void add_ordering(OrderTerm term);
     /// order_by(Length(F("name")).desc()): the term for an expression (joins added now).
     [[nodiscard]] OrderTerm order_term(const ExpressionNode& e, bool descending);
     [[nodiscard]] static OrderTerm order_term(std::string path) { return {std::move(path), nullptr, false}; }

@@ -74,10 +74,9 @@ class QuerySet {
                   std::derived_from<std::decay_t<S>, Expression>) && ...)
     Self order_by(S&&... fields) const {
         return with([&](Query& q) {
-            std::vector<Query::OrderTerm> v;  // (not a braced list: GCC 12 warns wrongly on an empty one)
-            v.reserve(sizeof...(S));
-            (v.push_back(order_term(q, std::forward<S>(fields))), ...);
-            v.empty() ? q.clear_ordering() : q.set_ordering(std::move(v));
+            // (term by term: no std::vector instantiated here, which GCC 12 misjudges at -O2)
+            q.clear_ordering();
+            (q.add_ordering(order_term(q, std::forward<S>(fields))), ...);
         }, true);
     }
     Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
