@@ -252,7 +252,15 @@ sql::Expr Query::resolve_lookup(std::string_view path, const Operand& v, bool ne
                                 bool branch_negated, bool in_or) {
     const ModelMeta& m = *model_;
     auto parts = split_path(path);
-    if (branch_negated) {
+    // An F() across a to-many relation under a negation: Django resolves it against a join
+    // of the outer query, so the condition is per related row, not a subquery per parent.
+    auto crosses_to_many = [&](const Operand& op) {
+        if (op.kind() != Operand::Kind::Expression) return false;
+        Query scratch(m);
+        (void)scratch.resolve(*op.expression());
+        return std::any_of(scratch.joins_.begin(), scratch.joins_.end(), [](const JoinState& j) { return j.multi; });
+    };
+    if (branch_negated && !crosses_to_many(v)) {
         // Django's split_exclude: under a negation, a condition across a to-many relation
         // is `pk IN (rows that match)`, not a join (the negations apply around it).
         Query sub(m);

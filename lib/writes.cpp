@@ -156,6 +156,9 @@ std::size_t rows_per_insert(const ModelMeta& m, const sql::Dialect& d, bool with
                             std::size_t batch_size) {
     const std::size_t per_row = plan_insert(m, d, with_pk).columns.size();
     if (per_row == 0) return 1;  // DEFAULT VALUES: one row per statement
+    // 0: the backend's fastest way — many rows per statement where keys come back with
+    // RETURNING (a server: round trips), one prepared row at a time otherwise.
+    if (batch_size == 0 && !d.features().returning) return 1;
     const std::size_t want = batch_size ? batch_size : 1000;
     return std::max<std::size_t>(1, std::min(want, d.features().max_params / per_row));
 }

@@ -356,3 +356,14 @@ TEST_CASE("an aggregate or annotation over a to-many path joined by several filt
     CHECK(got == std::vector<std::pair<std::string, std::int64_t>>{{"Misc", 1}});
     CHECK(two.values_list<int>("posts__rating") == std::vector<int>{1, 1});
 }
+
+TEST_CASE("exclude() with an F() across the same to-many relation is per related row, as Django") {
+    Blogs db;
+    // Django resolves the F() against an outer LEFT OUTER join: one row per (site, post),
+    // none excluded here (rating >= rating + 1 never holds), the site without posts kept.
+    auto qs = Site::objects().exclude("posts__rating__gte", F("posts__rating") + 1);
+    CHECK(qs.count() == 5);
+    CHECK(sorted(names(qs)) == Strings{"Cooking", "Cooking", "Empty", "Misc", "Misc"});
+    // Against the parent's own column it stays one subquery per condition.
+    CHECK(Person::objects().exclude("posts__rating__gt", F("age")).count() == 4);
+}
