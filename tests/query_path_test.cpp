@@ -367,3 +367,24 @@ TEST_CASE("exclude() with an F() across the same to-many relation is per related
     // Against the parent's own column it stays one subquery per condition.
     CHECK(Person::objects().exclude("posts__rating__gt", F("age")).count() == 4);
 }
+
+TEST_CASE("registered lookups and transforms render their SQL with bound values; names are checked") {
+    Blogs db;
+    static const bool registered = [] {
+        register_lookup("ne", "{lhs} <> {rhs}");
+        register_transform("lower", "LOWER({lhs})");
+        return true;
+    }();
+    CHECK(registered);
+    CHECK(sorted(headlines(Post::objects().filter("rating__ne", 5))) == Strings{"a2", "b1", "b2"});
+    CHECK(names(Person::objects().filter("name__lower__startswith", "an")) == Strings{"Ann"});
+    CHECK(Person::objects().filter("name__lower", "bob").count() == 1);
+    CHECK(Person::objects().filter("name__lower__ne", "bob").count() == 3);
+    auto sql = Post::objects().filter("rating__ne", 5).sql();
+    CHECK(sql.text.find("<> ") != std::string::npos);
+    CHECK(sql.params.size() == 1);
+    CHECK_THROWS_AS(register_lookup("exact", "{lhs} = {rhs}"), FieldError);     // shadows a built-in
+    CHECK_THROWS_AS(register_lookup("bad name", "{lhs} = {rhs}"), FieldError);  // not an identifier
+    CHECK_THROWS_AS(register_transform("upper2", "UPPER(x)"), FieldError);     // no {lhs}
+    CHECK_THROWS_AS((void)Person::objects().filter("name__nope", "x"), FieldError);
+}
