@@ -207,19 +207,16 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
 }
 
 sql::Expr Query::resolve_column(std::string_view path, const FieldMeta** field) {
-    Walk w;
-    auto parts = split_path(path);
-    walk(w, parts, false);
-    if (w.next != parts.size())
-        throw FieldError(model_->name + ": '" + std::string(path) + "' is not a field path");
-    if (field) *field = w.field;
-    return w.column;
+    return resolve_path(path, field, false);
 }
 
 sql::Expr Query::resolve_output_path(std::string_view path, const FieldMeta** field) {
+    return resolve_path(path, field, true);
+}
+
+sql::Expr Query::resolve_path(std::string_view path, const FieldMeta** field, bool output) {
     Walk w;
-    w.promote = true;
-    w.reuse_any = true;
+    w.promote = w.reuse_any = output;
     auto parts = split_path(path);
     walk(w, parts, false);
     if (w.next != parts.size())

@@ -169,6 +169,7 @@ class Query {
     /// A path outside filter(): values(), order_by(), aggregates. Reuses any join and
     /// makes new ones LEFT OUTER where a row could miss (nullable or to-many), as Django.
     sql::Expr resolve_output_path(std::string_view path, const FieldMeta** field = nullptr);
+    sql::Expr resolve_path(std::string_view path, const FieldMeta** field, bool output);
 
     // The builder's steps, on a copy of the query (resolving adds joins).
     [[nodiscard]] bool needs_wrapping() const;

@@ -343,18 +343,7 @@ class QuerySet {
         auto rows = query_.matches_nothing()
                         ? std::vector<std::vector<Value>>{}
                         : detail::fetch_values(query_, {std::string(std::forward<S>(fields))...});
-        if constexpr (sizeof...(Ts) == 1) {
-            using V = std::tuple_element_t<0, std::tuple<Ts...>>;
-            std::vector<V> out;
-            out.reserve(rows.size());
-            for (auto& r : rows) out.push_back(value_as<V>(r[0]));
-            return out;
-        } else {
-            std::vector<std::tuple<Ts...>> out;
-            out.reserve(rows.size());
-            for (auto& r : rows) out.push_back(to_tuple<Ts...>(r, std::index_sequence_for<Ts...>{}));
-            return out;
-        }
+        return detail::typed_rows<Ts...>(rows);
     }
 
     /// The SQL and parameters this queryset would run.
@@ -439,10 +428,6 @@ class QuerySet {
         objs.reserve(v.size());
         for (T& t : v) objs.push_back(&t);
         detail::prefetch(q, objs);
-    }
-    template <class... Ts, std::size_t... I>
-    static std::tuple<Ts...> to_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {
-        return std::tuple<Ts...>(value_as<Ts>(r[I])...);
     }
 
     Query query_;

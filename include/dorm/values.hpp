@@ -17,6 +17,29 @@
 
 namespace dorm {
 
+namespace detail {
+template <class... Ts, std::size_t... I>
+std::tuple<Ts...> row_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {
+    return std::tuple<Ts...>(value_as<Ts>(r[I])...);
+}
+/// values_list<Ts...>(): rows of Values as a vector of T (one type) or of tuples.
+template <class... Ts>
+auto typed_rows(const std::vector<std::vector<Value>>& rows) {
+    if constexpr (sizeof...(Ts) == 1) {
+        using V = std::tuple_element_t<0, std::tuple<Ts...>>;
+        std::vector<V> out;
+        out.reserve(rows.size());
+        for (const auto& r : rows) out.push_back(value_as<V>(r[0]));
+        return out;
+    } else {
+        std::vector<std::tuple<Ts...>> out;
+        out.reserve(rows.size());
+        for (const auto& r : rows) out.push_back(row_tuple<Ts...>(r, std::index_sequence_for<Ts...>{}));
+        return out;
+    }
+}
+}  // namespace detail
+
 class ValuesQuerySet {
    public:
     ValuesQuerySet(Query q, std::vector<std::string> fields);
@@ -62,18 +85,7 @@ class ValuesQuerySet {
         requires(sizeof...(Ts) == sizeof...(S) && sizeof...(Ts) > 0)
     [[nodiscard]] auto values_list(S&&... fields) const {
         auto rows = fetch_list({std::string(std::forward<S>(fields))...});
-        if constexpr (sizeof...(Ts) == 1) {
-            using V = std::tuple_element_t<0, std::tuple<Ts...>>;
-            std::vector<V> out;
-            out.reserve(rows.size());
-            for (auto& r : rows) out.push_back(value_as<V>(r[0]));
-            return out;
-        } else {
-            std::vector<std::tuple<Ts...>> out;
-            out.reserve(rows.size());
-            for (auto& r : rows) out.push_back(to_tuple<Ts...>(r, std::index_sequence_for<Ts...>{}));
-            return out;
-        }
+        return detail::typed_rows<Ts...>(rows);
     }
     [[nodiscard]] const Query& query() const { return q_; }
     [[nodiscard]] const std::vector<std::string>& fields() const { return fields_; }
@@ -89,10 +101,6 @@ class ValuesQuerySet {
     ValuesQuerySet ordered(std::vector<std::string> fields) const;
     [[nodiscard]] std::vector<std::vector<Value>> fetch_list(const std::vector<std::string>& fields) const;
     [[nodiscard]] std::string checked_name(const Aggregate& a) const;
-    template <class... Ts, std::size_t... I>
-    static std::tuple<Ts...> to_tuple(const std::vector<Value>& r, std::index_sequence<I...>) {
-        return std::tuple<Ts...>(value_as<Ts>(r[I])...);
-    }
     Query q_;
     std::vector<std::string> fields_;
     mutable std::shared_ptr<const Json> cache_;
