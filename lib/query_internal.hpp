@@ -91,6 +91,12 @@ inline bool contains_aggregate(const sql::Expr& e) {
     return std::any_of(e->args.begin(), e->args.end(), [](const sql::Expr& a) { return contains_aggregate(a); });
 }
 
+// The same column (or the same expression node).
+inline bool same_column(const sql::Expr& a, const sql::Expr& b) {
+    return a == b || (a->kind == sql::Kind::Column && b->kind == sql::Kind::Column &&
+                      a->table == b->table && a->name == b->name);
+}
+
 // The type an aggregate returns over values of `type`.
 inline ColumnType aggregate_type(std::string_view name, ColumnType type) {
     if (name == "COUNT") return ColumnType::BigInt;
