@@ -116,9 +116,9 @@ Expression user_function(std::string name, std::vector<Expression> args) {
 Expression Cast(const Expression& e, const std::string& type) {
     static const std::pair<std::string_view, sql::ColumnType> types[] = {
         {"integer", sql::ColumnType::Integer}, {"bigint", sql::ColumnType::BigInt},
-        {"real", sql::ColumnType::Double},     {"double", sql::ColumnType::Double},
+        {"real", sql::ColumnType::Real},     {"double", sql::ColumnType::Real},
         {"text", sql::ColumnType::Text},       {"date", sql::ColumnType::Date},
-        {"datetime", sql::ColumnType::DateTime}, {"boolean", sql::ColumnType::Bool}};
+        {"datetime", sql::ColumnType::DateTime}, {"boolean", sql::ColumnType::Boolean}};
     auto n = std::make_shared<ExpressionNode>();
     n->kind = ExpressionNode::Kind::Cast;
     n->args.push_back(e.node());

@@ -7,7 +7,7 @@ namespace dorm {
 
 FieldBuilder& FieldBuilder::max_length(std::size_t n) {
     f().max_length = n;
-    if (f().type == sql::ColumnType::Text) f().type = sql::ColumnType::Varchar;
+    if (f().type == ColumnType::Text) f().type = ColumnType::Varchar;
     return *this;
 }
 FieldBuilder& FieldBuilder::unique() {
@@ -43,13 +43,13 @@ FieldBuilder& FieldBuilder::validators(std::vector<Validator> v) {
     return *this;
 }
 FieldBuilder& FieldBuilder::auto_now() {
-    if (f().type != sql::ColumnType::DateTime && f().type != sql::ColumnType::Date)
+    if (f().type != ColumnType::DateTime && f().type != ColumnType::Date)
         throw ConfigError(m_.name + "." + f().name + ": auto_now() needs a Date or DateTime member");
     f().auto_now = true;
     return *this;
 }
 FieldBuilder& FieldBuilder::auto_now_add() {
-    if (f().type != sql::ColumnType::DateTime && f().type != sql::ColumnType::Date)
+    if (f().type != ColumnType::DateTime && f().type != ColumnType::Date)
         throw ConfigError(m_.name + "." + f().name + ": auto_now_add() needs a Date or DateTime member");
     f().auto_now_add = true;
     return *this;
@@ -59,7 +59,80 @@ FieldBuilder& FieldBuilder::null() {
     return *this;
 }
 
-void field_io<Json>::read(Json& m, const Row& r, int c) {
+FieldBuilder& FieldBuilder::max_digits(int n) {
+    if (f().type != ColumnType::Decimal) throw ConfigError(m_.name + "." + f().name + ": max_digits() needs a dorm::Decimal member");
+    if (n < 1) throw ConfigError(m_.name + "." + f().name + ": max_digits must be positive");
+    f().max_digits = n;
+    return *this;
+}
+FieldBuilder& FieldBuilder::decimal_places(int n) {
+    if (f().type != ColumnType::Decimal) throw ConfigError(m_.name + "." + f().name + ": decimal_places() needs a dorm::Decimal member");
+    if (n < 0) throw ConfigError(m_.name + "." + f().name + ": decimal_places must not be negative");
+    f().decimal_places = n;
+    return *this;
+}
+FieldBuilder& FieldBuilder::default_factory(std::function<Value()> make) {
+    f().default_factory = std::move(make);
+    return *this;
+}
+
+namespace detail {
+
+void throw_unreadable(const FieldMeta& f, const Value& stored, const std::string& why) {
+    const std::string table = f.column_ref ? f.column_ref->table : f.model_name;
+    throw OperationalError(f.model_name + "." + f.name + ": cannot read the value " + stored.repr() +
+                           " stored in " + table + "." + f.column + " (" + why + ")");
+}
+
+std::vector<std::string> decimal_errors(const FieldMeta& f, const Decimal& d, int backend_digits) {
+    std::vector<std::string> out;
+    const int max = f.max_digits.value_or(0), places = f.decimal_places.value_or(0);
+    // Django's DecimalValidator messages, in its order.
+    if (d.digits() > max)
+        out.push_back("Ensure that there are no more than " + std::to_string(max) + " digits in total.");
+    else if (d.scale() > places)
+        out.push_back("Ensure that there are no more than " + std::to_string(places) + " decimal places.");
+    else if (d.whole_digits() > max - places)
+        out.push_back("Ensure that there are no more than " + std::to_string(max - places) +
+                      " digits before the decimal point.");
+    else if (backend_digits && d.quantize(places).digits() > backend_digits)
+        out.push_back("Ensure that there are no more than " + std::to_string(backend_digits) +
+                      " digits in total (this database keeps " + std::to_string(backend_digits) +
+                      " significant digits).");
+    return out;
+}
+
+Value read_field(const Row& r, int col, const FieldMeta& f) {
+    Value v = read_typed(r, col, f.key_type());
+    if (v.is<Decimal>() && f.decimal_places) return Value(v.get<Decimal>().quantize(*f.decimal_places));
+    return v;
+}
+
+void field_io<Decimal>::read(Decimal& m, const Row& r, int c, const FieldMeta& f) {
+    try {
+        m = r.get_decimal(c);
+    } catch (const Error& e) {
+        throw_unreadable(f, r.get_value(c), e.what());
+    }
+    if (f.decimal_places) m = m.quantize(*f.decimal_places);
+}
+
+void field_io<Decimal>::bind(const Decimal& m, Binder& b, int i, const FieldMeta& f) {
+    auto errors = decimal_errors(f, m, b.decimal_digits());
+    if (!errors.empty())
+        throw ValidationError(f.name, f.model_name + "." + f.name + " = " + m.to_string() + ": " + errors.front());
+    b.bind_decimal(i, f.decimal_places ? m.quantize(*f.decimal_places) : m);
+}
+
+void field_io<Uuid>::read(Uuid& m, const Row& r, int c, const FieldMeta& f) {
+    try {
+        m = r.get_uuid(c);
+    } catch (const Error& e) {
+        throw_unreadable(f, r.get_value(c), e.what());
+    }
+}
+
+void field_io<Json>::read(Json& m, const Row& r, int c, const FieldMeta&) {
     if (r.is_null(c)) {
         m = nullptr;
         return;
@@ -70,7 +143,9 @@ void field_io<Json>::read(Json& m, const Row& r, int c) {
         throw OperationalError("malformed JSON in column " + std::to_string(c) + ": '" + std::string(t) + "'");
 }
 
-void field_io<Json>::bind(const Json& m, Binder& b, int i) { b.bind_json(i, m.dump()); }
+void field_io<Json>::bind(const Json& m, Binder& b, int i, const FieldMeta&) { b.bind_json(i, m.dump()); }
+
+}  // namespace detail
 
 Value value_traits<Json>::to_value(const Json& j) { return Value(JsonText{j.dump()}); }
 

@@ -26,6 +26,17 @@ const ReverseRelation* ModelMeta::find_reverse(std::string_view n) const {
     return nullptr;
 }
 
+const ReverseRelation* ModelMeta::find_reverse_query(std::string_view n) const {
+    detail::link_relations();
+    for (const auto& r : reverse)
+        if (r.query_name == n) return &r;
+    return nullptr;
+}
+
+std::string ModelMeta::label() const {
+    return app_label.empty() ? detail::lower_name(name) : app_label + "." + detail::lower_name(name);
+}
+
 const FieldMeta* ModelMeta::find(std::string_view n) const {
     if (n == "pk") return &fields[pk];
     for (const auto& f : fields)
@@ -51,7 +62,7 @@ std::string ModelMeta::field_names() const {
     return out;
 }
 
-sql::ColumnType FieldMeta::key_type() const {
+ColumnType FieldMeta::key_type() const {
     if (!relation) return type;
     return relation->target().pk_field().type;
 }
@@ -105,7 +116,9 @@ void link_relations() {
             std::string name = f.relation->related_name;
             if (name.empty()) name = lower_name(m.name);
             if (link_table) name = "+";  // link rows are reached through the ManyToMany field
-            target.reverse.push_back({name, &m, &f});
+            std::string query_name = f.relation->related_query_name;
+            if (query_name.empty() || name == "+") query_name = name;
+            target.reverse.push_back({name, query_name, &m, &f});
         }
     }
     needs_link = false;
@@ -135,11 +148,45 @@ std::string snake_case(std::string_view name) {
     return out;
 }
 
+ColumnType auto_field_type(const ModelMeta& m) {
+    return m.auto_field.value_or(settings().default_auto_field) == AutoField::Integer ? ColumnType::Integer
+                                                                                     : ColumnType::BigInt;
+}
+
+namespace {
+// Every field named by an index or constraint exists ("-name": descending).
+void check_option_fields(const ModelMeta& m) {
+    for (const Index& i : m.indexes) {
+        if (i.fields.empty()) throw ConfigError(m.name + ": an Index needs at least one field");
+        for (std::string_view n : i.fields) {
+            if (!n.empty() && n[0] == '-') n.remove_prefix(1);
+            (void)m.field(n, "indexes");
+        }
+    }
+    for (const Constraint& c : m.constraints) {
+        const std::string& cname = std::visit([](const auto& x) -> const std::string& { return x.name; }, c);
+        if (cname.empty()) throw ConfigError(m.name + ": every constraint needs a name");
+        if (const auto* u = std::get_if<UniqueConstraint>(&c)) {
+            if (u->fields.empty()) throw ConfigError(m.name + ": UniqueConstraint '" + cname + "' names no field");
+            for (const auto& n : u->fields) (void)m.field(n, cname);
+        }
+    }
+}
+}  // namespace
+
 void finish_meta(ModelMeta& m) {
+    if (!m.app_label.empty() && !m.table_given) m.table = m.app_label + "_" + lower_name(m.name);
     for (auto& f : m.fields) {
+        f.model_name = m.name;
+        if (f.access) const_cast<FieldAccess&>(*f.access).field_ = &f;  // fields no longer move
+        if (f.type == ColumnType::Decimal && (!f.max_digits || !f.decimal_places))
+            throw ConfigError(m.name + "." + f.name + ": a Decimal field needs .max_digits(n).decimal_places(n)");
+        if (f.max_digits && f.decimal_places && *f.decimal_places > *f.max_digits)
+            throw ConfigError(m.name + "." + f.name + ": decimal_places cannot exceed max_digits");
         if (!f.relation || !f.relation->through) continue;
         ModelMeta& link = *f.relation->through;
-        link.table = m.table + "_" + f.name;
+        link.table = f.relation->through_table.empty() ? m.table + "_" + f.name : f.relation->through_table;
+        link.fields.front().type = auto_field_type(m);  // the link's own key, as its owner's
         finish_meta(link);
     }
     auto columns = std::make_shared<std::vector<sql::SelectItem>>();
@@ -172,6 +219,7 @@ void finish_meta(ModelMeta& m) {
     }
     for (const auto& group : m.unique_together)
         for (const auto& n : group) (void)m.field(n, "unique_together");
+    check_option_fields(m);
 }
 
 }  // namespace detail

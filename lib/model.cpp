@@ -5,6 +5,7 @@
 #include "writes.hpp"
 #include "dorm/database.hpp"
 #include "dorm/error.hpp"
+#include "dorm/field.hpp"
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
 #include "dorm/queryset_core.hpp"
@@ -41,6 +42,7 @@ void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
     const DateTime at = now();
     for (const auto& f : m.fields) stamp(f, obj, true, at);
     check_required_relations(m, obj);
+    fill_key(m, obj);
     const InsertPlan plan = plan_insert(m, c.dialect(), !pk_unset(m, obj));
     try {
         Cursor cur(c, plan.sql.text);
@@ -178,6 +180,8 @@ void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& b
             errs.push_back("This field cannot be blank.");
             continue;
         }
+        if (v.is<Decimal>())
+            for (auto& e : decimal_errors(f, v.get<Decimal>())) errs.push_back(std::move(e));
         if (text && f.max_length && utf8_length(v.get<std::string>()) > *f.max_length)
             errs.push_back("Ensure this value has at most " + std::to_string(*f.max_length) +
                            " characters (it has " + std::to_string(utf8_length(v.get<std::string>())) + ").");
@@ -213,7 +217,10 @@ void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& b
         if (others({{&f, v}}))
             errors[f.name].push_back(m.name + " with this " + f.name + " already exists.");
     }
-    for (const auto& group : m.unique_together) {
+    std::vector<std::vector<std::string>> groups = m.unique_together;
+    for (const Constraint& c : m.constraints)  // Django validates those without a condition
+        if (const auto* u = std::get_if<UniqueConstraint>(&c); u && !u->condition) groups.push_back(u->fields);
+    for (const auto& group : groups) {
         std::vector<std::pair<const FieldMeta*, Value>> lookups;
         std::string names;
         bool skip = false;
@@ -231,8 +238,10 @@ void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& b
 }
 
 void apply_defaults(const ModelMeta& m, void* obj) {
-    for (const auto& f : m.fields)
-        if (f.default_value) f.access->set(obj, *f.default_value);
+    for (const auto& f : m.fields) {
+        if (f.default_factory) f.access->set(obj, f.default_factory());
+        else if (f.default_value) f.access->set(obj, *f.default_value);
+    }
 }
 
 Value annotation_of(const ModelBase& base, std::string_view name, const ModelMeta& m) {

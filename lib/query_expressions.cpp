@@ -86,7 +86,7 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
                 type = ColumnType::Text;
             else if (name == "LENGTH" || name == "ROW_NUMBER" || name == "RANK" || name == "DENSE_RANK" || name == "NTILE")
                 type = ColumnType::BigInt;
-            else if (name == "PERCENT_RANK" || name == "CUME_DIST") type = ColumnType::Double;
+            else if (name == "PERCENT_RANK" || name == "CUME_DIST") type = ColumnType::Real;
             auto out = std::const_pointer_cast<sql::Node>(sql::func(name, std::move(args)));
             out->type = type;
             return out;
@@ -131,8 +131,8 @@ sql::Expr Query::resolve(const ExpressionNode& e) {
             ColumnType type = parts.size() > 1 ? parts[1]->type : parts.back()->type;
             if (parts.size() > 1 && parts[1]->kind == sql::Kind::Param) {
                 const Value& v = parts[1]->value;
-                type = v.is<std::string>() ? ColumnType::Text : v.is<double>() ? ColumnType::Double
-                       : v.is<bool>() ? ColumnType::Bool : ColumnType::BigInt;
+                type = v.is<std::string>() ? ColumnType::Text : v.is<double>() ? ColumnType::Real
+                       : v.is<bool>() ? ColumnType::Boolean : ColumnType::BigInt;
             }
             return sql::case_(std::move(parts), type);
         }

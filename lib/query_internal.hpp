@@ -34,15 +34,17 @@ inline std::vector<std::string_view> split_path(std::string_view path) {
 
 inline const char* type_label(ColumnType t) {
     switch (t) {
-        case ColumnType::Bool: return "a boolean";
+        case ColumnType::Boolean: return "a boolean";
         case ColumnType::Integer:
         case ColumnType::BigInt: return "an integer";
-        case ColumnType::Double: return "a number";
+        case ColumnType::Real: return "a number";
         case ColumnType::Varchar:
         case ColumnType::Text: return "text";
         case ColumnType::Date: return "a date (YYYY-MM-DD)";
         case ColumnType::DateTime: return "a datetime (YYYY-MM-DD HH:MM:SS)";
         case ColumnType::Json: return "JSON";
+        case ColumnType::Decimal: return "a decimal number";
+        case ColumnType::Uuid: return "a UUID";
         case ColumnType::Blob: return "binary data";
     }
     return "a value";
@@ -100,7 +102,7 @@ inline bool same_column(const sql::Expr& a, const sql::Expr& b) {
 // The type an aggregate returns over values of `type`.
 inline ColumnType aggregate_type(std::string_view name, ColumnType type) {
     if (name == "COUNT") return ColumnType::BigInt;
-    if (name == "AVG" || name == "STDDEV_POP" || name == "VAR_POP") return ColumnType::Double;
+    if (name == "AVG" || name == "STDDEV_POP" || name == "VAR_POP") return ColumnType::Real;
     if (name == "SUM" && type == ColumnType::Integer) return ColumnType::BigInt;
     return type;
 }

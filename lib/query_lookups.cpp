@@ -19,7 +19,7 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
     };
     try {
         switch (f.key_type()) {
-            case ColumnType::Bool:
+            case ColumnType::Boolean:
                 if (v.is<bool>()) return v;
                 if (v.is<std::int64_t>() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1))
                     return Value(v.get<std::int64_t>() == 1);
@@ -30,7 +30,7 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
                 if (v.is<Date>() || v.is<DateTime>() || v.is<Blob>() || v.is<JsonText>())
                     return fail();
                 return Value(v.as_int());
-            case ColumnType::Double:
+            case ColumnType::Real:
                 if (v.is<double>()) return v;
                 if (v.is<Date>() || v.is<DateTime>() || v.is<Blob>() || v.is<JsonText>())
                     return fail();
@@ -46,6 +46,16 @@ Value Query::clean_value(const ModelMeta& m, const FieldMeta& f, const Value& v)
                 if (v.is<JsonText>()) return v;
                 return fail();
             case ColumnType::Blob: return Value(value_traits<Blob>::from_value(v));
+            case ColumnType::Decimal:
+                if (v.is<Decimal>()) return v;
+                if (v.is<double>()) return Value(Decimal(Value(v.get<double>()).to_string()));
+                if (v.is<Date>() || v.is<DateTime>() || v.is<Blob>() || v.is<JsonText>() || v.is<bool>())
+                    return fail();
+                return Value(value_traits<Decimal>::from_value(v));
+            case ColumnType::Uuid:
+                if (v.is<Uuid>()) return v;
+                if (!v.is<std::string>()) return fail();
+                return Value(value_traits<Uuid>::from_value(v));
         }
     } catch (const FieldError&) {
         return fail();
@@ -149,7 +159,7 @@ void Query::walk(Walk& w, const std::vector<std::string_view>& parts, bool stop_
             w.next = next;
         };
         const FieldMeta* f = w.model->find(name);
-        const ReverseRelation* r = f ? nullptr : w.model->find_reverse(name);
+        const ReverseRelation* r = f ? nullptr : w.model->find_reverse_query(name);
         if (f && !f->relation) {
             w.field = f;
             w.column = f->column_expr(w.alias);

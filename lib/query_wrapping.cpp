@@ -121,7 +121,7 @@ sql::Select Query::aggregate_select(const Selection& what) {
         sql::Expr filter;
         if (node->filter) {
             if (combined) throw NotSupportedError(model_->name + ": an aggregate with a filter over a combined queryset");
-            filter = inner_column(resolve_q(*node->filter, false, false, true), ColumnType::Bool);
+            filter = inner_column(resolve_q(*node->filter, false, false, true), ColumnType::Boolean);
         }
         outer.columns.push_back(
             {sql::aggregate(node->name, arg, node->distinct, filter, aggregate_type(node->name, type)), name});

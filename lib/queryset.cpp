@@ -84,10 +84,12 @@ std::string explain(const Query& q) {
 Json column_json(const Row& row, int col, sql::ColumnType type) {
     if (row.is_null(col)) return nullptr;
     switch (type) {
-        case sql::ColumnType::Bool: return row.get_bool(col);
+        case sql::ColumnType::Decimal: return row.get_decimal(col).to_string();  // exact, as text
+        case sql::ColumnType::Uuid: return row.get_uuid(col).to_string();
+        case sql::ColumnType::Boolean: return row.get_bool(col);
         case sql::ColumnType::Integer:
         case sql::ColumnType::BigInt: return row.get_int64(col);
-        case sql::ColumnType::Double: return row.get_double(col);
+        case sql::ColumnType::Real: return row.get_double(col);
         case sql::ColumnType::Date: return format_date(row.get_date(col));
         case sql::ColumnType::DateTime: return format_datetime(row.get_datetime(col));
         case sql::ColumnType::Json: {
@@ -159,10 +161,11 @@ std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<s
     Cursor cur(c, sql::compile(values.select(), c.dialect()));
     std::vector<std::vector<Value>> out;
     const std::size_t n = fields.size();  // columns past these only serve DISTINCT ... ORDER BY
+    const auto typed = values.value_fields();
     while (cur.next()) {
         auto& r = out.emplace_back();
         r.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) r.push_back(cur.row().get_value(int(i)));
+        for (std::size_t i = 0; i < n; ++i) r.push_back(read_field(cur.row(), int(i), *typed[i]));
     }
     return out;
 }

@@ -29,6 +29,28 @@ FieldBuilder& FieldBuilder::related_name(std::string name) {
     return *this;
 }
 
+FieldBuilder& FieldBuilder::related_query_name(std::string name) {
+    if (!f().relation) throw ConfigError(m_.name + "." + f().name + ": related_query_name() is for relations");
+    f().relation->related_query_name = std::move(name);
+    return *this;
+}
+
+FieldBuilder& FieldBuilder::db_table(std::string name) {
+    if (!f().relation || !f().relation->through)
+        throw ConfigError(m_.name + "." + f().name + ": db_table() is for ManyToMany fields (use s.table() for a model)");
+    f().relation->through_table = std::move(name);
+    return *this;
+}
+
+FieldBuilder& FieldBuilder::link_columns(std::string owner_column, std::string target_column) {
+    if (!f().relation || !f().relation->through)
+        throw ConfigError(m_.name + "." + f().name + ": link_columns() is for ManyToMany fields");
+    auto& link = f().relation->through->fields;
+    link[1].column = std::move(owner_column);
+    link[2].column = std::move(target_column);
+    return *this;
+}
+
 namespace detail {
 
 std::shared_ptr<ModelMeta> make_through(const std::string& owner_name, const std::string& field,
@@ -100,6 +122,10 @@ Value normalize_key(const Value& v, sql::ColumnType t) {
         }
         case sql::ColumnType::Varchar:
         case sql::ColumnType::Text: return v.is<std::string>() ? v : Value(v.to_string());
+        case sql::ColumnType::Uuid: {
+            const Uuid u = value_traits<Uuid>::from_value(v);
+            return u.is_nil() ? Value() : Value(u);
+        }
         default: return v;
     }
 }
@@ -112,11 +138,7 @@ Value read_key(const Row& r, int col, sql::ColumnType t) {
             const std::int64_t i = r.get_int64(col);
             return i ? Value(i) : Value();
         }
-        case sql::ColumnType::Varchar:
-        case sql::ColumnType::Text: return Value(std::string(r.get_text(col)));
-        case sql::ColumnType::Date: return Value(r.get_date(col));
-        case sql::ColumnType::DateTime: return Value(r.get_datetime(col));
-        default: return r.get_value(col);
+        default: return read_typed(r, col, t);
     }
 }
 

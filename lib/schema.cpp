@@ -5,6 +5,8 @@
 #include "backend.hpp"
 #include "detail/md5.hpp"
 #include "dorm/error.hpp"
+#include "dorm/query.hpp"
+#include "dorm/sql/compiler.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm {
@@ -29,6 +31,63 @@ std::string index_name(const std::string& table, const std::vector<std::string>&
     return name;
 }
 
+std::string index_name(const ModelMeta& m, const Index& index) {
+    if (!index.name.empty()) return index.name;
+    // Django's Index.set_name_with_model: <table[:11]>_<column[:7]>_<digest[:6]>_idx
+    std::vector<std::string> with_order;
+    std::string first;
+    for (std::string_view n : index.fields) {
+        const bool desc = !n.empty() && n[0] == '-';
+        if (desc) n.remove_prefix(1);
+        const std::string& column = m.field(n).column;
+        if (first.empty()) first = column;
+        with_order.push_back((desc ? "-" : "") + column);
+    }
+    std::vector<std::string_view> parts{m.table};
+    for (const auto& c : with_order) parts.push_back(c);
+    parts.push_back("idx");
+    return m.table.substr(0, 11) + "_" + first.substr(0, 7) + "_" + md5_hex(parts).substr(0, 6) + "_idx";
+}
+
+std::string condition_sql(const ModelMeta& m, const Q& condition, const sql::Dialect& d) {
+    Query q(m);
+    q.add_filter(condition, false);
+    sql::Select s = q.build(Selection::rows());
+    if (!s.joins.empty())
+        throw ConfigError(m.name + ": a constraint's condition cannot span relations");
+    return sql::compile_ddl(s.where, d);
+}
+
+namespace {
+std::string column_list(const ModelMeta& m, const std::vector<std::string>& fields, const sql::Dialect& d) {
+    std::string list;
+    for (std::string_view n : fields) {
+        const bool desc = !n.empty() && n[0] == '-';
+        if (desc) n.remove_prefix(1);
+        list += (list.empty() ? "" : ", ") + d.quote(m.field(n).column) + (desc ? " DESC" : "");
+    }
+    return list;
+}
+}  // namespace
+
+std::string constraint_sql(const ModelMeta& m, const Constraint& c, const sql::Dialect& d) {
+    if (const auto* check = std::get_if<CheckConstraint>(&c))
+        return "CONSTRAINT " + d.quote(check->name) + " CHECK (" + condition_sql(m, check->check, d) + ")";
+    const auto& u = std::get<UniqueConstraint>(c);
+    if (!u.condition) return "CONSTRAINT " + d.quote(u.name) + " UNIQUE (" + column_list(m, u.fields, d) + ")";
+    return {};  // partial: an index of its own (unique_index_sql)
+}
+
+std::string unique_index_sql(const ModelMeta& m, const UniqueConstraint& u, const sql::Dialect& d) {
+    return "CREATE UNIQUE INDEX " + d.quote(u.name) + " ON " + d.quote(m.table) + " (" +
+           column_list(m, u.fields, d) + ") WHERE " + condition_sql(m, *u.condition, d);
+}
+
+std::string index_sql(const ModelMeta& m, const Index& index, const sql::Dialect& d) {
+    return "CREATE INDEX " + d.quote(index_name(m, index)) + " ON " + d.quote(m.table) + " (" +
+           column_list(m, index.fields, d) + ")";
+}
+
 std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect& d) {
     std::vector<std::string> out;
     auto references = [&](const FieldMeta& f) {
@@ -42,6 +101,8 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
         sql::ColumnDef c{.name = f.column,
                          .type = f.key_type(),  // a relation: its target's key type
                          .max_length = f.key_max_length(),
+                         .max_digits = f.max_digits,
+                         .decimal_places = f.decimal_places,
                          .nullable = f.nullable,
                          .primary_key = f.primary_key,
                          .auto_increment = f.auto_increment,
@@ -50,6 +111,8 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
         if (f.relation && d.inline_references()) t += " " + references(f);
         first = false;
     }
+    for (const Constraint& c : m.constraints)
+        if (std::string inline_sql = constraint_sql(m, c, d); !inline_sql.empty()) t += ", " + inline_sql;
     t += ")";
     out.push_back(std::move(t));
     // Django's order: unique_together, foreign-key constraints, then each field's index and
@@ -73,6 +136,9 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
                                                        target.pk_field().column));
         }
     }
+    for (const Constraint& c : m.constraints)
+        if (const auto* u = std::get_if<UniqueConstraint>(&c); u && u->condition)
+            out.push_back(unique_index_sql(m, *u, d));
     for (const FieldMeta* fp : m.columns) {
         const FieldMeta& f = *fp;
         if (f.db_index && !f.unique && !f.primary_key)
@@ -84,6 +150,7 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
                           " ON " + d.quote(m.table) + " (" + d.quote(f.column) + " " +
                           std::string(opclass) + ")");
     }
+    for (const Index& index : m.indexes) out.push_back(index_sql(m, index, d));
     return out;
 }
 

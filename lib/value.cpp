@@ -135,6 +135,10 @@ std::int64_t Value::as_int() const {
                            throw FieldError("expected an integer but got " + repr());
                        return out;
                    },
+                   [this](const Decimal& d) -> std::int64_t {
+                       if (d.quantize(0) != d) throw FieldError("expected an integer but got " + repr());
+                       return Value(d.quantize(0).to_string()).as_int();
+                   },
                    [this](const auto&) -> std::int64_t {
                        throw FieldError("expected an integer but got " + repr());
                    }},
@@ -145,6 +149,7 @@ double Value::as_double() const {
     return std::visit(overloaded{[](bool b) -> double { return b; },
                                  [](std::int64_t i) { return double(i); },
                                  [](double d) { return d; },
+                                 [](const Decimal& d) { return d.to_double(); },
                                  [this](const std::string& s) -> double {
                                      try {
                                          std::size_t n = 0;
@@ -176,20 +181,22 @@ std::string Value::to_string() const {
                                      return std::string(reinterpret_cast<const char*>(b.data()),
                                                         b.size());
                                  },
-                                 [](const JsonText& j) { return j.text; }},
+                                 [](const JsonText& j) { return j.text; },
+                                 [](const Decimal& d) { return d.to_string(); },
+                                 [](const Uuid& u) { return u.to_string(); }},
                       v_);
 }
 
 std::string Value::repr() const {
     if (is_null()) return "NULL";
-    if (is<bool>() || is<std::int64_t>() || is<double>()) return to_string();
+    if (is<bool>() || is<std::int64_t>() || is<double>() || is<Decimal>()) return to_string();
     if (is<Blob>()) return "<" + std::to_string(get<Blob>().size()) + " bytes>";
     return "'" + to_string() + "'";
 }
 
 const char* Value::type_name() const {
-    static const char* const names[] = {"NULL", "bool",     "integer", "real", "text",
-                                        "date", "datetime", "blob",    "json"};
+    static const char* const names[] = {"NULL", "bool", "integer", "real",    "text", "date",
+                                        "datetime", "blob", "json", "decimal", "uuid"};
     return names[v_.index()];
 }
 
@@ -231,8 +238,61 @@ void Binder::bind(int i, const Value& v) {
                           [&](const Date& d) { bind_date(i, d); },
                           [&](const DateTime& t) { bind_datetime(i, t); },
                           [&](const Blob& b) { bind_blob(i, b); },
-                          [&](const JsonText& j) { bind_json(i, j.text); }},
+                          [&](const JsonText& j) { bind_json(i, j.text); },
+                          [&](const Decimal& d) { bind_decimal(i, d); },
+                          [&](const Uuid& u) { bind_uuid(i, u); }},
                v.storage());
+}
+
+Decimal value_traits<Decimal>::from_value(const Value& v) {
+    if (v.is<Decimal>()) return v.get<Decimal>();
+    if (v.is<std::int64_t>()) return Decimal(v.get<std::int64_t>());
+    if (v.is<double>()) return Decimal::from_sqlite_real(v.get<double>());
+    if (v.is<std::string>()) {
+        try {
+            return Decimal(v.get<std::string>());
+        } catch (const ValidationError&) {
+        }
+    }
+    throw FieldError("expected a decimal number but got " + v.repr());
+}
+
+Uuid value_traits<Uuid>::from_value(const Value& v) {
+    if (v.is<Uuid>()) return v.get<Uuid>();
+    if (v.is<std::string>()) {
+        try {
+            return Uuid::parse(v.get<std::string>());
+        } catch (const ValidationError&) {
+        }
+    }
+    throw FieldError("expected a UUID but got " + v.repr());
+}
+
+void throw_unknown_enum(const std::string& value, const std::string& choices) {
+    throw FieldError(value + " is not one of the choices " + choices);
+}
+
+Decimal Row::get_decimal(int col) const { return value_traits<Decimal>::from_value(get_value(col)); }
+
+Uuid Row::get_uuid(int col) const { return Uuid::parse(get_text(col)); }
+
+Value read_typed(const Row& r, int col, ColumnType type) {
+    if (r.is_null(col)) return Value();
+    switch (type) {
+        case ColumnType::Boolean: return Value(r.get_bool(col));
+        case ColumnType::Integer:
+        case ColumnType::BigInt: return Value(r.get_int64(col));
+        case ColumnType::Real: return Value(r.get_double(col));
+        case ColumnType::Decimal: return Value(r.get_decimal(col));
+        case ColumnType::Varchar:
+        case ColumnType::Text: return Value(std::string(r.get_text(col)));
+        case ColumnType::Date: return Value(r.get_date(col));
+        case ColumnType::DateTime: return Value(r.get_datetime(col));
+        case ColumnType::Uuid: return Value(r.get_uuid(col));
+        case ColumnType::Json: return Value(JsonText{std::string(r.get_text(col))});
+        case ColumnType::Blob: return Value(r.get_blob(col));
+    }
+    return r.get_value(col);
 }
 
 }  // namespace dorm

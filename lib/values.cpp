@@ -61,7 +61,9 @@ const Json& ValuesQuerySet::to_json() const {
         while (cur.next()) {
             Json row = Json::object();
             for (std::size_t i = 0; i < keys.size(); ++i)
-                row[keys[i]] = detail::column_json(cur.row(), int(i), fields[i]->key_type());
+                row[keys[i]] = fields[i]->key_type() == ColumnType::Decimal
+                                   ? dorm::to_json(detail::read_field(cur.row(), int(i), *fields[i]))
+                                   : detail::column_json(cur.row(), int(i), fields[i]->key_type());
             out->push_back(std::move(row));
         }
     }

@@ -15,7 +15,13 @@ DateTime now() {
 
 bool pk_unset(const ModelMeta& m, const void* obj) {
     Value pk = m.pk_field().access->get(obj);
-    return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0);
+    return pk.is_null() || (m.pk_field().auto_increment && pk.as_int() == 0) ||
+           (pk.is<Uuid>() && pk.get<Uuid>().is_nil());
+}
+
+void fill_key(const ModelMeta& m, void* obj) {
+    const FieldMeta& pk = m.pk_field();
+    if (pk.default_factory && pk_unset(m, obj)) pk.access->set(obj, pk.default_factory());
 }
 
 void check_required_relations(const ModelMeta& m, const void* obj,
@@ -174,6 +180,7 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
     for (std::size_t k = 0; k < objs.size; ++k) {
         void* obj = objs.at(k);
         check_required_relations(m, obj);
+        fill_key(m, obj);
         (pk_unset(m, obj) ? without_key : with_key).push_back(k);
         attach_relations(m, obj, false);
         for (const auto& f : m.fields) stamp(f, obj, true, at);

@@ -13,6 +13,8 @@ namespace dorm::detail {
 [[nodiscard]] DateTime now();
 /// No key yet: NULL, or 0 for an automatic one.
 [[nodiscard]] bool pk_unset(const ModelMeta& m, const void* obj);
+/// Gives a new object its key from the key field's default_factory, when it has none.
+void fill_key(const ModelMeta& m, void* obj);
 /// A ForeignKey that is NOT NULL but unset: IntegrityError before any SQL, naming it. Only
 /// the fields about to be written when `written` is given (an UPDATE leaves the others, such
 /// as those only()/defer() did not load).

@@ -2,7 +2,9 @@
 // Declaring fields (API.md §2): Schema<T> and FieldBuilder turn `s.field(&T::m, "m")` into
 // FieldMeta, with typed access to the member built once per model.
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -11,84 +13,139 @@
 #include <vector>
 
 #include "dorm/json_fwd.hpp"
+#include "dorm/settings.hpp"
 #include "dorm/meta.hpp"
 #include "dorm/relations.hpp"
 #include "dorm/row.hpp"
 
 namespace dorm {
 
-/// How a member type maps to a column: its type, and reading/binding without a Value.
+namespace detail {
+
+/// How a member type maps to a column: its type, and reading/binding without a Value (the
+/// hot path). Types of their own reach it through value_traits (API.md §11) alone.
 template <class M>
 struct field_io;
 
 template <class M>
     requires(std::is_integral_v<M> && !std::is_same_v<M, bool>)
 struct field_io<M> {
-    static constexpr sql::ColumnType type =
-        sizeof(M) > 4 ? sql::ColumnType::BigInt : sql::ColumnType::Integer;
-    static void read(M& m, const Row& r, int c) { m = static_cast<M>(r.get_int64(c)); }
-    static void bind(const M& m, Binder& b, int i) { b.bind_int64(i, static_cast<std::int64_t>(m)); }
+    static constexpr ColumnType type = sizeof(M) > 4 ? ColumnType::BigInt : ColumnType::Integer;
+    static void read(M& m, const Row& r, int c, const FieldMeta&) { m = static_cast<M>(r.get_int64(c)); }
+    static void bind(const M& m, Binder& b, int i, const FieldMeta&) { b.bind_int64(i, static_cast<std::int64_t>(m)); }
 };
 template <>
 struct field_io<bool> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Bool;
-    static void read(bool& m, const Row& r, int c) { m = r.get_bool(c); }
-    static void bind(const bool& m, Binder& b, int i) { b.bind_bool(i, m); }
+    static constexpr ColumnType type = ColumnType::Boolean;
+    static void read(bool& m, const Row& r, int c, const FieldMeta&) { m = r.get_bool(c); }
+    static void bind(const bool& m, Binder& b, int i, const FieldMeta&) { b.bind_bool(i, m); }
 };
 template <class M>
     requires std::is_floating_point_v<M>
 struct field_io<M> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Double;
-    static void read(M& m, const Row& r, int c) { m = static_cast<M>(r.get_double(c)); }
-    static void bind(const M& m, Binder& b, int i) { b.bind_double(i, double(m)); }
+    static constexpr ColumnType type = ColumnType::Real;
+    static void read(M& m, const Row& r, int c, const FieldMeta&) { m = static_cast<M>(r.get_double(c)); }
+    static void bind(const M& m, Binder& b, int i, const FieldMeta&) { b.bind_double(i, double(m)); }
 };
 template <>
 struct field_io<std::string> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Text;
-    static void read(std::string& m, const Row& r, int c) { m.assign(r.get_text(c)); }
-    static void bind(const std::string& m, Binder& b, int i) { b.bind_text(i, m); }
+    static constexpr ColumnType type = ColumnType::Text;
+    static void read(std::string& m, const Row& r, int c, const FieldMeta&) { m.assign(r.get_text(c)); }
+    static void bind(const std::string& m, Binder& b, int i, const FieldMeta&) { b.bind_text(i, m); }
 };
 template <>
 struct field_io<Date> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Date;
-    static void read(Date& m, const Row& r, int c) { m = r.get_date(c); }
-    static void bind(const Date& m, Binder& b, int i) { b.bind_date(i, m); }
+    static constexpr ColumnType type = ColumnType::Date;
+    static void read(Date& m, const Row& r, int c, const FieldMeta&) { m = r.get_date(c); }
+    static void bind(const Date& m, Binder& b, int i, const FieldMeta&) { b.bind_date(i, m); }
 };
 template <>
 struct field_io<DateTime> {
-    static constexpr sql::ColumnType type = sql::ColumnType::DateTime;
-    static void read(DateTime& m, const Row& r, int c) { m = r.get_datetime(c); }
-    static void bind(const DateTime& m, Binder& b, int i) { b.bind_datetime(i, m); }
+    static constexpr ColumnType type = ColumnType::DateTime;
+    static void read(DateTime& m, const Row& r, int c, const FieldMeta&) { m = r.get_datetime(c); }
+    static void bind(const DateTime& m, Binder& b, int i, const FieldMeta&) { b.bind_datetime(i, m); }
 };
 template <>
 struct field_io<Blob> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Blob;
-    static void read(Blob& m, const Row& r, int c) { m = r.get_blob(c); }
-    static void bind(const Blob& m, Binder& b, int i) { b.bind_blob(i, m); }
+    static constexpr ColumnType type = ColumnType::Blob;
+    static void read(Blob& m, const Row& r, int c, const FieldMeta&) { m = r.get_blob(c); }
+    static void bind(const Blob& m, Binder& b, int i, const FieldMeta&) { b.bind_blob(i, m); }
 };
 template <>
 struct field_io<Json> {
-    static constexpr sql::ColumnType type = sql::ColumnType::Json;
-    static void read(Json& m, const Row& r, int c);
-    static void bind(const Json& m, Binder& b, int i);
+    static constexpr ColumnType type = ColumnType::Json;
+    static void read(Json& m, const Row& r, int c, const FieldMeta& f);
+    static void bind(const Json& m, Binder& b, int i, const FieldMeta& f);
+};
+/// Read back quantized to the field's decimal_places (SQLite keeps a REAL); written only
+/// when it fits max_digits/decimal_places (and the backend's digits), else ValidationError.
+template <>
+struct field_io<Decimal> {
+    static constexpr ColumnType type = ColumnType::Decimal;
+    static void read(Decimal& m, const Row& r, int c, const FieldMeta& f);
+    static void bind(const Decimal& m, Binder& b, int i, const FieldMeta& f);
+};
+template <>
+struct field_io<Uuid> {
+    static constexpr ColumnType type = ColumnType::Uuid;
+    static void read(Uuid& m, const Row& r, int c, const FieldMeta& f);
+    static void bind(const Uuid& m, Binder& b, int i, const FieldMeta&) { b.bind_uuid(i, m); }
+};
+
+/// What Django's DecimalValidator says of d for field f (empty when it fits); with
+/// backend_digits, also a value with more significant digits than the backend keeps.
+std::vector<std::string> decimal_errors(const FieldMeta& f, const Decimal& d, int backend_digits = 0);
+
+/// Throws OperationalError: the stored value of f cannot be read as its member type.
+[[noreturn]] void throw_unreadable(const FieldMeta& f, const Value& stored, const std::string& why);
+
+/// Any type with `value_traits<M>::column` (enums with enum_traits, users' own types).
+template <class M>
+    requires requires { value_traits<M>::column; }
+struct field_io<M> {
+    static constexpr ColumnType type = value_traits<M>::column;
+    static void read(M& m, const Row& r, int c, const FieldMeta& f) {
+        Value v = read_typed(r, c, type);
+        try {
+            m = value_traits<M>::from_value(v);
+        } catch (const std::exception& e) {
+            throw_unreadable(f, v, e.what());
+        }
+    }
+    static void bind(const M& m, Binder& b, int i, const FieldMeta&) { b.bind(i, value_traits<M>::to_value(m)); }
 };
 template <class M>
 struct field_io<std::optional<M>> {
-    static constexpr sql::ColumnType type = field_io<M>::type;
-    static void read(std::optional<M>& m, const Row& r, int c) {
+    static constexpr ColumnType type = field_io<M>::type;
+    static void read(std::optional<M>& m, const Row& r, int c, const FieldMeta& f) {
         if (r.is_null(c)) m.reset();
-        else field_io<M>::read(m.emplace(), r, c);
+        else field_io<M>::read(m.emplace(), r, c, f);
     }
-    static void bind(const std::optional<M>& m, Binder& b, int i) {
-        if (m) field_io<M>::bind(*m, b, i);
+    static void bind(const std::optional<M>& m, Binder& b, int i, const FieldMeta& f) {
+        if (m) field_io<M>::bind(*m, b, i, f);
         else b.bind_null(i);
     }
 };
+
+}  // namespace detail
 
 template <class M>
 inline constexpr bool is_optional_v = false;
 template <class M>
 inline constexpr bool is_optional_v<std::optional<M>> = true;
+
+namespace detail {
+template <class M>
+struct unoptional {
+    using type = M;
+};
+template <class M>
+struct unoptional<std::optional<M>> {
+    using type = M;
+};
+template <class M>
+using unoptional_t = typename unoptional<M>::type;
+}  // namespace detail
 
 namespace detail {
 
@@ -103,10 +160,10 @@ class MemberAccess final : public FieldAccess {
         static_cast<T*>(o)->*p_ = value_traits<M>::from_value(v);
     }
     void read(void* o, const Row& r, int c) const override {
-        field_io<M>::read(static_cast<T*>(o)->*p_, r, c);
+        field_io<M>::read(static_cast<T*>(o)->*p_, r, c, *field_);
     }
     void bind(const void* o, Binder& b, int i) const override {
-        field_io<M>::bind(static_cast<const T*>(o)->*p_, b, i);
+        field_io<M>::bind(static_cast<const T*>(o)->*p_, b, i, *field_);
     }
     void clear(void* o) const override { static_cast<T*>(o)->*p_ = M{}; }
 
@@ -226,6 +283,19 @@ class FieldBuilder {
     FieldBuilder& on_delete(OnDelete rule);
     /// Relations: the name of the reverse relation on the target ("+": none).
     FieldBuilder& related_name(std::string name);
+    /// Relations: the reverse path in lookups, when it differs from related_name.
+    FieldBuilder& related_query_name(std::string name);
+    /// ManyToMany: the link table's name (default `<table>_<name>`).
+    FieldBuilder& db_table(std::string name);
+    /// ManyToMany: the link table's owner and target columns (default `<owner>_id`,
+    /// `<target>_id`).
+    FieldBuilder& link_columns(std::string owner_column, std::string target_column);
+    /// Decimal: digits in all, and after the point (Django's DecimalField; both required).
+    FieldBuilder& max_digits(int n);
+    FieldBuilder& decimal_places(int n);
+    /// A new default per object (`create()`, a key left unset at save()); wins over
+    /// default_value: `.default_factory([] { return dorm::Uuid::v4(); })`.
+    FieldBuilder& default_factory(std::function<Value()> make);
 
    private:
     FieldMeta& f() { return m_.fields[i_]; }
@@ -239,8 +309,21 @@ class Schema {
    public:
     explicit Schema(ModelMeta& m) : m_(m) {}
 
-    /// The table name (default: the type's name in lower snake case).
-    void table(std::string name) { m_.table = std::move(name); }
+    /// The table name (default: the type's name in lower snake case, or
+    /// `<app_label>_<model name in lower case>` with an app label).
+    void table(std::string name) {
+        m_.table = std::move(name);
+        m_.table_given = true;
+    }
+    /// The app the model belongs to: its label becomes `<app>.<model>` (API.md §9).
+    void app_label(std::string label) { m_.app_label = std::move(label); }
+    /// Django's AutoField (integer / serial) or BigAutoField (bigint / bigserial, the
+    /// default) for the implicit `id` key and its ForeignKey columns.
+    void auto_field(AutoField kind) { m_.auto_field = kind; }
+    /// Indexes beyond db_index: `s.indexes({dorm::Index({"status", "-created"}, "name")})`.
+    void indexes(std::vector<Index> list) { m_.indexes = std::move(list); }
+    /// CheckConstraint and UniqueConstraint (optionally partial).
+    void constraints(std::vector<Constraint> list) { m_.constraints = std::move(list); }
 
     /// A ForeignKey: column `<name>_id`, indexed, NOT NULL unless .null().
     template <class M, class C>
@@ -280,8 +363,17 @@ class Schema {
         FieldMeta f;
         f.column = name;
         f.name = std::move(name);
-        f.type = field_io<M>::type;
+        f.type = detail::field_io<M>::type;
         f.nullable = is_optional_v<M>;
+        if constexpr (TextEnum<detail::unoptional_t<M>>) {  // Django's TextChoices
+            using E = detail::unoptional_t<M>;
+            std::size_t longest = 0;
+            for (const auto& [k, text] : enum_traits<E>::values) {
+                f.choices.emplace_back(Value(text), text);
+                longest = std::max(longest, std::string_view(text).size());
+            }
+            f.max_length = longest;
+        }
         f.access = std::make_shared<detail::MemberAccess<T, M>>(static_cast<M T::*>(member));
         m_.fields.push_back(std::move(f));
         return FieldBuilder(m_, m_.fields.size() - 1);
@@ -331,6 +423,7 @@ ModelMeta build_meta() {
     std::size_t declared_pks = 0;
     for (std::size_t i = 1; i < m.fields.size(); ++i) declared_pks += m.fields[i].primary_key;
     if (declared_pks) m.fields.erase(m.fields.begin());
+    else m.fields.front().type = auto_field_type(m);
     m.ops.make_vector = [] { return std::static_pointer_cast<void>(std::make_shared<std::vector<T>>()); };
     m.ops.emplace = [](void* v, ModelBase*& base) -> void* {
         T& t = static_cast<std::vector<T>*>(v)->emplace_back();

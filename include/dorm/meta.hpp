@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "dorm/constraints.hpp"
 #include "dorm/row.hpp"
+#include "dorm/settings.hpp"
 #include "dorm/sql/ast.hpp"
 #include "dorm/value.hpp"
 
@@ -24,6 +26,7 @@ struct ModelMeta;
 struct FieldMeta;
 namespace detail {
 class ModelBase;
+void finish_meta(ModelMeta& m);
 }
 
 /// What erase() does to rows that point at a deleted row (Django's on_delete).
@@ -43,6 +46,8 @@ struct RelationMeta {
     std::function<const ModelMeta&()> target;  ///< called lazily (self-references)
     OnDelete on_delete = OnDelete::Cascade;
     std::string related_name;                  ///< "+" hides the reverse relation
+    std::string related_query_name;            ///< the reverse path in lookups; empty: as related_name
+    std::string through_table;                 ///< ManyToMany: db_table(); empty: <table>_<name>
     std::shared_ptr<ModelMeta> through;        ///< ManyToMany only
     const FieldMeta* through_owner = nullptr;  ///< through's FK to the owner
     const FieldMeta* through_target = nullptr; ///< through's FK to the target
@@ -54,6 +59,7 @@ struct RelationMeta {
 /// A relation seen from its target: Blog's `entries` for Entry.blog.
 struct ReverseRelation {
     std::string name;               ///< related_name, else the owner's name in lower case
+    std::string query_name;         ///< related_query_name, else name: the path in lookups
     const ModelMeta* owner;         ///< the model declaring the field (Entry)
     const FieldMeta* field;         ///< Entry.blog; for ManyToMany: Entry.authors
 };
@@ -74,6 +80,9 @@ struct ObjectOps {
 class FieldAccess {
    public:
     virtual ~FieldAccess() = default;
+    /// The field this accesses (for its options and messages); set by finish_meta once the
+    /// model's fields stop moving.
+    [[nodiscard]] const FieldMeta& field() const { return *field_; }
     [[nodiscard]] virtual Value get(const void* obj) const = 0;
     virtual void set(void* obj, const Value& v) const = 0;
     /// Row column -> member, without going through Value (the hot path).
@@ -93,6 +102,12 @@ class FieldAccess {
     /// ManyToMany: stores prefetched objects (a std::vector<Target>) in the member.
     virtual void set_prefetched(void* /*obj*/, std::shared_ptr<void> /*objects*/) const {}
     [[nodiscard]] virtual std::shared_ptr<void> prefetched(void* /*obj*/) const { return nullptr; }
+
+   protected:
+    const FieldMeta* field_ = nullptr;
+
+   private:
+    friend void detail::finish_meta(ModelMeta& m);
 };
 
 struct FieldMeta {
@@ -108,7 +123,11 @@ struct FieldMeta {
     bool auto_now = false;
     bool auto_now_add = false;
     std::optional<std::size_t> max_length;
+    std::optional<int> max_digits;      ///< Decimal: digits in all
+    std::optional<int> decimal_places;  ///< Decimal: digits after the point
     std::optional<Value> default_value;
+    std::function<Value()> default_factory;  ///< a new value per object (wins over default_value)
+    std::string model_name;  ///< the declaring model's name, for messages
     std::vector<std::pair<Value, std::string>> choices;
     std::vector<Validator> validators;
     std::shared_ptr<const FieldAccess> access;
@@ -143,6 +162,13 @@ struct ModelMeta {
 
     std::string name;   ///< the C++ type's name, for messages: "Entry"
     std::string table;  ///< the table
+    std::string app_label;      ///< s.app_label(); empty when none
+    bool table_given = false;   ///< s.table() was called
+    std::optional<AutoField> auto_field;  ///< s.auto_field(); else settings().default_auto_field
+    std::vector<Index> indexes;
+    std::vector<Constraint> constraints;
+    /// "shop.product" with an app label, else "product" (API.md §9).
+    [[nodiscard]] std::string label() const;
     std::vector<FieldMeta> fields;
     std::size_t pk = 0;  ///< index of the primary key in fields
     std::vector<std::string> ordering;
@@ -157,8 +183,10 @@ struct ModelMeta {
     /// Relations pointing at this model, known once their models are registered.
     mutable std::vector<ReverseRelation> reverse;
     ObjectOps ops;  ///< empty for a ManyToMany link table
-    /// A reverse relation by name; nullptr when unknown.
+    /// A reverse relation by name (prefetch_related); nullptr when unknown.
     [[nodiscard]] const ReverseRelation* find_reverse(std::string_view name) const;
+    /// A reverse relation by its query name (lookups); nullptr when unknown.
+    [[nodiscard]] const ReverseRelation* find_reverse_query(std::string_view name) const;
     /// By name, by column, or "pk"; nullptr when unknown.
     [[nodiscard]] const FieldMeta* find(std::string_view name) const;
     /// Like find(), but throws FieldError listing the choices.
@@ -185,6 +213,10 @@ namespace detail {
 void register_model(const ModelMeta& m);
 /// Records every registered relation on its target (Blog gets `entries`); idempotent.
 void link_relations();
+/// A column of field f as a Value of its type (a decimal quantized to its decimal_places).
+Value read_field(const Row& r, int col, const FieldMeta& f);
+/// The implicit key's column type: s.auto_field(), else the process default.
+ColumnType auto_field_type(const ModelMeta& m);
 /// "BlogPost" -> "blogpost", as Django's model_name.
 std::string lower_name(std::string_view name);
 /// "BlogPost" -> "blog_post".

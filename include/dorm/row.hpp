@@ -25,6 +25,11 @@ class Row {
     [[nodiscard]] virtual Date get_date(int col) const = 0;
     [[nodiscard]] virtual DateTime get_datetime(int col) const = 0;
     [[nodiscard]] virtual Blob get_blob(int col) const = 0;
+    /// A decimal column: exact where the database keeps it exactly (PostgreSQL's numeric),
+    /// else as Django reads SQLite's REAL (15 significant digits); not yet quantized.
+    [[nodiscard]] Decimal get_decimal(int col) const;
+    /// A UUID column (hex or dashed text).
+    [[nodiscard]] Uuid get_uuid(int col) const;
     /// The column as whatever type the database reports (the generic, slower path).
     [[nodiscard]] virtual Value get_value(int col) const = 0;
 };
@@ -43,8 +48,18 @@ class Binder {
     virtual void bind_datetime(int i, const DateTime& v) = 0;
     virtual void bind_blob(int i, const Blob& v) = 0;
     virtual void bind_json(int i, std::string_view text) = 0;
+    /// A decimal, as its text (as Django binds it; SQLite's decimal column stores a REAL).
+    virtual void bind_decimal(int i, const Decimal& v) = 0;
+    /// A UUID as the backend stores it: 32 hex digits (SQLite), dashed text (PostgreSQL).
+    virtual void bind_uuid(int i, const Uuid& v) = 0;
+    /// How many significant digits a decimal may have here (SQLite: 15); 0 when unlimited.
+    [[nodiscard]] virtual int decimal_digits() const { return 0; }
     /// Binds any Value by its type (kept alive by the caller).
     void bind(int i, const Value& v);
 };
+
+/// A column as the Value of its declared type (a decimal as Decimal, a UUID as Uuid,
+/// booleans and dates typed on SQLite too); NULL as a null Value.
+Value read_typed(const Row& r, int col, ColumnType type);
 
 }  // namespace dorm

@@ -20,6 +20,17 @@ std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect
 /// Django's index name: <table>_<columns>_<md5 digest><suffix>, cut to the dialect's limit.
 std::string index_name(const std::string& table, const std::vector<std::string>& columns,
                        const std::string& suffix, const sql::Dialect& d);
+/// An Index's name: its own, else Django's `<table[:11]>_<column[:7]>_<digest>_idx`.
+std::string index_name(const ModelMeta& m, const Index& index);
+/// CREATE INDEX for one of s.indexes().
+std::string index_sql(const ModelMeta& m, const Index& index, const sql::Dialect& d);
+/// The part of CREATE TABLE for a CheckConstraint or an unconditional UniqueConstraint
+/// (`CONSTRAINT "name" CHECK (...)`); "" for a partial UniqueConstraint.
+std::string constraint_sql(const ModelMeta& m, const Constraint& c, const sql::Dialect& d);
+/// A partial UniqueConstraint: CREATE UNIQUE INDEX ... WHERE condition.
+std::string unique_index_sql(const ModelMeta& m, const UniqueConstraint& u, const sql::Dialect& d);
+/// A Q as DDL text: local columns only, values as literals.
+std::string condition_sql(const ModelMeta& m, const Q& condition, const sql::Dialect& d);
 }  // namespace detail
 
 }  // namespace dorm

@@ -7,8 +7,14 @@ namespace dorm {
 /// N+1 pattern): allow it, warn on stderr, or throw.
 enum class LazyLoads { allow, warn, raise };
 
+/// The implicit `id` key's type: Django's AutoField (integer, serial) or BigAutoField
+/// (bigint, bigserial).
+enum class AutoField { Integer, BigInt };
+
 struct Settings {
     LazyLoads lazy_loads = LazyLoads::allow;
+    /// For models without s.auto_field(); set before the first use of any model.
+    AutoField default_auto_field = AutoField::BigInt;
 };
 
 /// The settings; change them before starting threads.

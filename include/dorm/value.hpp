@@ -12,7 +12,14 @@
 #include <variant>
 #include <vector>
 
+#include "dorm/decimal.hpp"
+#include "dorm/uuid.hpp"
+
 namespace dorm {
+
+/// The kinds of column dorm knows: what a field stores and what a value_traits may name
+/// (API.md §11). Django's column types per backend are the dialects' business.
+enum class ColumnType { Boolean, Integer, BigInt, Real, Decimal, Text, Varchar, Date, DateTime, Json, Blob, Uuid };
 
 using Date = std::chrono::year_month_day;                                 ///< a calendar date
 using DateTime = std::chrono::sys_time<std::chrono::microseconds>;        ///< UTC, microseconds
@@ -27,9 +34,19 @@ struct JsonText {
 class Value;
 
 /// Specialise to let a C++ type travel as a Value: `static Value to_value(const T&)`,
-/// `static T from_value(const Value&)`.
+/// `static T from_value(const Value&)`; with `static constexpr ColumnType column` as well,
+/// T can be a model member (API.md §11).
 template <class T>
 struct value_traits;
+
+/// Specialise for an enum stored as text (Django's TextChoices): `static constexpr
+/// std::pair<E, const char*> values[] = {{E::a, "a"}, ...};`.
+template <class E>
+struct enum_traits;
+
+/// An enum with enum_traits.
+template <class E>
+concept TextEnum = std::is_enum_v<E> && requires { enum_traits<E>::values[0].second; };
 
 template <class T>
 concept ValueConvertible = requires(const T& t) {
@@ -41,13 +58,14 @@ template <class T>
 concept DirectValue = std::is_arithmetic_v<T> || std::same_as<T, std::string> ||
                       std::same_as<T, std::string_view> || std::same_as<T, Date> ||
                       std::same_as<T, DateTime> || std::same_as<T, Blob> ||
-                      std::same_as<T, JsonText>;
+                      std::same_as<T, JsonText> || std::same_as<T, Decimal> || std::same_as<T, Uuid>;
 
-/// One database value: NULL, bool, integer, real, text, date, datetime, blob or JSON.
+/// One database value: NULL, bool, integer, real, text, date, datetime, blob, JSON,
+/// decimal or UUID.
 class Value {
    public:
     using Storage = std::variant<std::monostate, bool, std::int64_t, double, std::string, Date,
-                                 DateTime, Blob, JsonText>;
+                                 DateTime, Blob, JsonText, Decimal, Uuid>;
 
     Value() = default;
     Value(std::nullptr_t) {}
@@ -64,6 +82,8 @@ class Value {
     Value(DateTime t) : v_(t) {}
     Value(Blob b) : v_(std::move(b)) {}
     Value(JsonText j) : v_(std::move(j)) {}
+    Value(Decimal d) : v_(std::move(d)) {}
+    Value(Uuid u) : v_(u) {}
     template <ValueConvertible T>
         requires(!DirectValue<T>)
     Value(const T& t) : Value(value_traits<T>::to_value(t)) {}
@@ -77,7 +97,7 @@ class Value {
 
     /// As an integer (bool, integer, integral real or numeric text); throws FieldError otherwise.
     [[nodiscard]] std::int64_t as_int() const;
-    /// As a real number; throws FieldError when not numeric.
+    /// As a real number (a decimal rounded); throws FieldError when not numeric.
     [[nodiscard]] double as_double() const;
     /// Text form: dates as YYYY-MM-DD, datetimes as YYYY-MM-DD HH:MM:SS[.ffffff].
     [[nodiscard]] std::string to_string() const;
@@ -91,6 +111,9 @@ class Value {
    private:
     Storage v_;
 };
+
+/// Throws FieldError: `value` is not one of the enum's texts `choices`.
+[[noreturn]] void throw_unknown_enum(const std::string& value, const std::string& choices);
 
 /// Date and datetime text in Django's storage formats.
 std::string format_date(const Date& d);
@@ -139,6 +162,44 @@ struct value_traits<Blob> {
     static Value to_value(const Blob& b) { return Value(b); }
     static Blob from_value(const Value& v);
 };
+template <>
+struct value_traits<Decimal> {
+    static Value to_value(const Decimal& d) { return Value(d); }
+    /// From a decimal, an integer, decimal text, or a real as SQLite returns it (15
+    /// significant digits, as Django reads it).
+    static Decimal from_value(const Value& v);
+};
+template <>
+struct value_traits<Uuid> {
+    static Value to_value(const Uuid& u) { return Value(u); }
+    /// From a Uuid or its text (hex or dashed).
+    static Uuid from_value(const Value& v);
+};
+
+/// Enums with enum_traits travel as their text; an unknown text is a FieldError naming it.
+template <TextEnum E>
+struct value_traits<E> {
+    static constexpr ColumnType column = ColumnType::Varchar;
+    static Value to_value(const E& e) {
+        for (const auto& [k, text] : enum_traits<E>::values)
+            if (k == e) return Value(text);
+        throw_unknown_enum(std::to_string(static_cast<long long>(e)), names());
+    }
+    static E from_value(const Value& v) {
+        const std::string s = v.to_string();
+        for (const auto& [k, text] : enum_traits<E>::values)
+            if (s == text) return k;
+        throw_unknown_enum(v.repr(), names());
+    }
+    /// "'draft', 'live'": the texts, for messages.
+    static std::string names() {
+        std::string out;
+        for (const auto& [k, text] : enum_traits<E>::values)
+            out += (out.empty() ? "'" : ", '") + std::string(text) + "'";
+        return out;
+    }
+};
+
 template <class T>
 struct value_traits<std::optional<T>> {
     static Value to_value(const std::optional<T>& o) {

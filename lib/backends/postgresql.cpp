@@ -19,7 +19,7 @@ namespace {
 
 // Type OIDs (pg_type.h) that get_value() maps to C++ types.
 constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kFloat4 = 700,
-              kFloat8 = 701, kNumeric = 1700, kJson = 114, kJsonb = 3802;
+              kFloat8 = 701, kNumeric = 1700, kJson = 114, kJsonb = 3802, kUuid = 2950;
 
 std::string error_text(PGconn* conn, const PGresult* res) {
     const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
@@ -64,6 +64,14 @@ int count_placeholders(std::string_view sql) {
         }
     }
     return highest;
+}
+
+// A numeric as an integer when it is one (sum() of integers is a numeric), else exactly.
+Value numeric(std::string_view text) {
+    std::int64_t i = 0;
+    auto r = std::from_chars(text.data(), text.data() + text.size(), i);
+    if (r.ec == std::errc() && r.ptr == text.data() + text.size()) return Value(i);
+    return Value(Decimal(text));
 }
 
 class PgStatement final : public Statement {
@@ -159,8 +167,9 @@ class PgStatement final : public Statement {
             case kInt4:
             case kInt8: return Value(get_int64(c));
             case kFloat4:
-            case kFloat8:
-            case kNumeric: return Value(get_double(c));
+            case kFloat8: return Value(get_double(c));
+            case kNumeric: return numeric(get_text(c));
+            case kUuid: return Value(Uuid::parse(get_text(c)));
             case kBytea: return Value(get_blob(c));
             case kJson:
             case kJsonb: return Value(JsonText{std::string(get_text(c))});
@@ -189,6 +198,8 @@ class PgStatement final : public Statement {
         formats_[std::size_t(i)] = 1;
     }
     void bind_json(int i, std::string_view text) override { set(i, text); }
+    void bind_decimal(int i, const Decimal& v) override { set(i, v.to_string()); }
+    void bind_uuid(int i, const Uuid& v) override { set(i, v.to_string()); }
 
    private:
     struct Holder {

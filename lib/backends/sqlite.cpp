@@ -111,6 +111,15 @@ class SqliteStatement final : public Statement {
     void bind_json(int i, std::string_view text) override {
         sqlite3_bind_text(st_, i + 1, text.data(), int(text.size()), SQLITE_TRANSIENT);
     }
+    // The REAL the decimal column would turn Django's text into; bound as a number, it
+    // also compares as one with expressions that have no column affinity (aggregates).
+    void bind_decimal(int i, const Decimal& v) override { sqlite3_bind_double(st_, i + 1, v.to_double()); }
+    void bind_uuid(int i, const Uuid& v) override {
+        std::string s = v.hex();
+        sqlite3_bind_text(st_, i + 1, s.data(), int(s.size()), SQLITE_TRANSIENT);
+    }
+    // A decimal column is a REAL here: 15 significant digits survive.
+    int decimal_digits() const override { return 15; }
 
    private:
     sqlite3* db_;

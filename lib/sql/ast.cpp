@@ -154,7 +154,7 @@ Expr exists(std::shared_ptr<const Select> s) {
     auto n = std::make_shared<Node>();
     n->kind = Kind::Exists;
     n->select = std::move(s);
-    n->type = ColumnType::Bool;
+    n->type = ColumnType::Boolean;
     return n;
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 class Renderer {
    public:
-    explicit Renderer(const Dialect& d) : d_(d) { out_.reserve(256); }
+    explicit Renderer(const Dialect& d, bool ddl = false) : d_(d), ddl_(ddl) { out_.reserve(256); }
     Sql take() { return {std::move(out_), std::move(params_)}; }
 
     void select(const Select& s) {
@@ -109,6 +109,9 @@ class Renderer {
         where(s.where);
     }
 
+    /// A condition as WHERE renders it (AND/OR groups in parentheses).
+    void condition(const Expr& e) { nested(e); }
+
     void remove(const Delete& s) {
         out_ += "DELETE FROM ";
         d_.quote_to(out_, s.table);
@@ -118,7 +121,7 @@ class Renderer {
     void expr(const Expr& e) {
         switch (e->kind) {
             case Kind::Column:
-                if (!e->table.empty()) {
+                if (!e->table.empty() && !ddl_) {
                     d_.quote_to(out_, e->table);
                     out_ += '.';
                 }
@@ -306,6 +309,10 @@ class Renderer {
     }
 
     void bind(Value v) {
+        if (ddl_) {
+            d_.literal(out_, v);
+            return;
+        }
         d_.placeholder(out_, params_.size());
         params_.push_back(std::move(v));
     }
@@ -346,6 +353,7 @@ class Renderer {
     }
 
     const Dialect& d_;
+    const bool ddl_;  // columns unqualified, values as literals
     std::string out_;
     std::vector<Value> params_;
 };
@@ -376,6 +384,12 @@ Sql compile(const Expr& e, const Dialect& d) {
     Renderer r(d);
     r.expr(e);
     return r.take();
+}
+
+std::string compile_ddl(const Expr& condition, const Dialect& d) {
+    Renderer r(d, true);
+    r.condition(condition);
+    return r.take().text;
 }
 
 }  // namespace dorm::sql

@@ -1,5 +1,7 @@
 #include "dorm/sql/dialect.hpp"
 
+#include <charconv>
+
 #include "dorm/error.hpp"
 
 namespace dorm::sql {
@@ -24,6 +26,29 @@ void Dialect::limit_offset(std::string& out, std::optional<std::int64_t> limit,
                            std::int64_t offset) const {
     if (limit) out += " LIMIT " + std::to_string(*limit);
     if (offset) out += " OFFSET " + std::to_string(offset);
+}
+
+void Dialect::literal(std::string& out, const Value& v) const {
+    if (v.is_null()) {
+        out += "NULL";
+    } else if (v.is<bool>()) {
+        out += v.get<bool>() ? "true" : "false";
+    } else if (v.is<std::int64_t>() || v.is<Decimal>()) {
+        out += v.to_string();
+    } else if (v.is<double>()) {  // the shortest text that reads back the same, as Python's repr
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof buf, v.get<double>());
+        std::string_view t(buf, std::size_t(r.ptr - buf));
+        out.append(t);
+        if (t.find_first_of(".e") == std::string_view::npos) out += ".0";
+    } else {
+        out += '\'';
+        for (char c : v.to_string()) {
+            if (c == '\'') out += '\'';
+            out += c;
+        }
+        out += '\'';
+    }
 }
 
 std::string escape_like(std::string_view s) {

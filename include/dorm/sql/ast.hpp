@@ -15,7 +15,7 @@
 namespace dorm::sql {
 
 /// Storage class of a column, as far as rendering SQL and DDL needs to know.
-enum class ColumnType { Bool, Integer, BigInt, Double, Varchar, Text, Date, DateTime, Json, Blob };
+using ColumnType = dorm::ColumnType;
 
 struct Select;
 struct Node;

@@ -24,6 +24,9 @@ Sql compile(const Update& s, const Dialect& d);
 Sql compile(const Delete& s, const Dialect& d);
 /// An expression alone (for golden tests and DDL defaults).
 Sql compile(const Expr& e, const Dialect& d);
+/// A condition inside DDL (CHECK, a partial index's WHERE): columns unqualified and values
+/// written as literals (Dialect::literal), as Django's schema editor writes them.
+std::string compile_ddl(const Expr& condition, const Dialect& d);
 
 }  // namespace sql
 }  // namespace dorm

@@ -27,6 +27,7 @@ struct ColumnDef {
     std::string name;
     ColumnType type = ColumnType::Text;
     std::optional<std::size_t> max_length;
+    std::optional<int> max_digits, decimal_places;  ///< Decimal
     bool nullable = false;
     bool primary_key = false;
     bool auto_increment = false;
@@ -77,6 +78,9 @@ class Dialect {
 
     /// The column's definition in CREATE TABLE (without the name).
     [[nodiscard]] virtual std::string column_definition(const ColumnDef& c) const = 0;
+    /// A value written into DDL (CHECK constraints, partial index conditions), as Django's
+    /// schema editor quotes it: only values from the program's own model declarations.
+    virtual void literal(std::string& out, const Value& v) const;
     /// Longest identifier (index names are cut to it as Django cuts them).
     [[nodiscard]] virtual std::size_t max_name_length() const = 0;
     /// What precedes a SELECT to get its plan.

@@ -93,9 +93,11 @@ class PostgresqlDialect final : public Dialect {
             case ColumnType::Text: pt = "text"; break;
             case ColumnType::Date: pt = "date"; break;
             case ColumnType::DateTime: pt = "timestamp with time zone"; break;
-            case ColumnType::Bool: pt = "boolean"; break;
+            case ColumnType::Boolean: pt = "boolean"; break;
             case ColumnType::BigInt: pt = "bigint"; break;
-            case ColumnType::Double: pt = "double precision"; break;
+            case ColumnType::Real: pt = "double precision"; break;
+            case ColumnType::Decimal: pt = "numeric"; break;
+            case ColumnType::Uuid: pt = "uuid"; break;
             default: break;
         }
         out += "(" + arg + ")::" + pt;
@@ -113,16 +115,21 @@ class PostgresqlDialect final : public Dialect {
     std::string column_definition(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {
-            case ColumnType::Bool: s = "boolean"; break;
+            case ColumnType::Boolean: s = "boolean"; break;
             case ColumnType::Integer: s = c.auto_increment ? "serial" : "integer"; break;
             case ColumnType::BigInt: s = c.auto_increment ? "bigserial" : "bigint"; break;
-            case ColumnType::Double: s = "double precision"; break;
+            case ColumnType::Real: s = "double precision"; break;
             case ColumnType::Varchar: s = "varchar(" + std::to_string(c.max_length.value_or(255)) + ")"; break;
             case ColumnType::Text: s = "text"; break;
             case ColumnType::Date: s = "date"; break;
             case ColumnType::DateTime: s = "timestamp with time zone"; break;
             case ColumnType::Json: s = "jsonb"; break;
             case ColumnType::Blob: s = "bytea"; break;
+            case ColumnType::Decimal:
+                s = "numeric(" + std::to_string(c.max_digits.value_or(0)) + ", " +
+                    std::to_string(c.decimal_places.value_or(0)) + ")";
+                break;
+            case ColumnType::Uuid: s = "uuid"; break;
         }
         s += c.nullable ? " NULL" : " NOT NULL";
         if (c.primary_key) s += " PRIMARY KEY";

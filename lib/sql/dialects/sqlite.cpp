@@ -124,7 +124,11 @@ class SqliteDialect final : public Dialect {
         if (target == ColumnType::Date) out += "date(" + arg + ")";
         else if (target == ColumnType::DateTime) out += "datetime(" + arg + ")";
         else {
-            const char* st = target == ColumnType::Text ? "TEXT" : target == ColumnType::Double ? "REAL" : "INTEGER";
+            const char* st = target == ColumnType::Text || target == ColumnType::Varchar || target == ColumnType::Uuid
+                                 ? "TEXT"
+                             : target == ColumnType::Real    ? "REAL"
+                             : target == ColumnType::Decimal ? "NUMERIC"
+                                                             : "INTEGER";
             out += "CAST(" + arg + " AS " + st + ")";
         }
     }
@@ -145,16 +149,18 @@ class SqliteDialect final : public Dialect {
     std::string column_definition(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {
-            case ColumnType::Bool: s = "bool"; break;
+            case ColumnType::Boolean: s = "bool"; break;
             case ColumnType::Integer: s = "integer"; break;
             case ColumnType::BigInt: s = c.auto_increment ? "integer" : "bigint"; break;
-            case ColumnType::Double: s = "real"; break;
+            case ColumnType::Real: s = "real"; break;
             case ColumnType::Varchar: s = "varchar(" + std::to_string(c.max_length.value_or(255)) + ")"; break;
             case ColumnType::Text: s = "text"; break;
             case ColumnType::Date: s = "date"; break;
             case ColumnType::DateTime: s = "datetime"; break;
             case ColumnType::Json: s = "text"; break;
             case ColumnType::Blob: s = "BLOB"; break;
+            case ColumnType::Decimal: s = "decimal"; break;
+            case ColumnType::Uuid: s = "char(32)"; break;
         }
         s += c.nullable ? " NULL" : " NOT NULL";
         if (c.primary_key) {
@@ -166,6 +172,15 @@ class SqliteDialect final : public Dialect {
         if (c.type == ColumnType::Json)
             s += " CHECK ((JSON_VALID(" + quote(c.name) + ") OR " + quote(c.name) + " IS NULL))";
         return s;
+    }
+
+    // As Django's SQLite schema editor: booleans as 1/0, a decimal field's value as text
+    // (what the column's affinity turns into a number), UUIDs as their hex.
+    void literal(std::string& out, const Value& v) const override {
+        if (v.is<bool>()) out += v.get<bool>() ? "1" : "0";
+        else if (v.is<Decimal>()) Dialect::literal(out, Value(v.get<Decimal>().to_string()));
+        else if (v.is<Uuid>()) Dialect::literal(out, Value(v.get<Uuid>().hex()));
+        else Dialect::literal(out, v);
     }
 
     std::size_t max_name_length() const override { return 200; }
