@@ -35,8 +35,40 @@ void check_required_relations(const ModelMeta& m, const void* obj,
     }
 }
 
+namespace {
+// SQLite names the columns of a failed UNIQUE, not the constraint: find the model's
+// UniqueConstraint on exactly those columns ("" when none).
+std::string unique_constraint_named(const ModelMeta& m, std::string_view what) {
+    constexpr std::string_view prefix = "UNIQUE constraint failed: ";
+    auto at = what.find(prefix);
+    if (at == std::string_view::npos) return {};
+    std::string_view list = what.substr(at + prefix.size());
+    list = list.substr(0, list.find(" ["));
+    std::vector<std::string> columns;
+    while (!list.empty()) {
+        auto comma = list.find(", ");
+        std::string_view item = list.substr(0, comma);
+        if (auto dot = item.rfind('.'); dot != std::string_view::npos) item.remove_prefix(dot + 1);
+        columns.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 2);
+    }
+    std::sort(columns.begin(), columns.end());
+    for (const Constraint& c : m.constraints) {
+        const auto* u = std::get_if<UniqueConstraint>(&c);
+        if (!u) continue;
+        std::vector<std::string> mine;
+        for (const auto& n : u->fields) mine.push_back(m.field(n).column);
+        std::sort(mine.begin(), mine.end());
+        if (mine == columns) return u->name;
+    }
+    return {};
+}
+}  // namespace
+
 void rethrow_integrity(const ModelMeta& m, const void* obj, const IntegrityError& e) {
     std::string msg = m.name + ": " + e.what();
+    if (std::string name = unique_constraint_named(m, e.what()); !name.empty()) msg += " [constraint " + name + "]";
     std::string values;
     std::string_view what = e.what();
     for (const FieldMeta* f : m.columns) {

@@ -394,7 +394,7 @@ TEST_CASE_FIXTURE(Shop, "constraints hold: a violated CheckConstraint is an Inte
     Review twin;
     twin.product = a;
     twin.score = 5;
-    CHECK_THROWS_AS(twin.save(), dorm::IntegrityError);  // review_product_score_uniq
+    CHECK_THROWS_WITH_AS(twin.save(), doctest::Contains("review_product_score_uniq"), dorm::IntegrityError);
     CHECK_THROWS_AS(twin.full_clean(), dorm::ValidationError);  // validated as unique_together
     CHECK(Review::objects().count() == 1);
 }
