@@ -81,6 +81,9 @@ class Connection {
 
 /// The calling thread's connection for an alias (opened on first use).
 Connection& connection(const std::string& alias);
+/// An alias's vendor ("sqlite", "postgresql") and what it opens: a file path or memdb URI, or
+/// a libpq conninfo (dbshell).
+std::pair<std::string, std::string> alias_target(const std::string& alias);
 
 /// One statement run: prepares (cached), binds, records for CaptureQueries, and resets the
 /// statement when it goes out of scope.

@@ -523,6 +523,15 @@ bool is_connected(const std::string& alias) {
     return detail::aliases().count(alias) != 0;
 }
 
+namespace detail {
+std::pair<std::string, std::string> alias_target(const std::string& alias) {
+    std::lock_guard lock(aliases_mutex);
+    auto it = aliases().find(alias);
+    if (it == aliases().end()) throw ConfigError("no database connected as '" + alias + "'");
+    return {it->second->vendor, it->second->target};
+}
+}  // namespace detail
+
 std::string vendor(const std::string& alias) {
     return std::string(detail::connection(alias).dialect().vendor());
 }

@@ -71,6 +71,10 @@ FieldBuilder& FieldBuilder::decimal_places(int n) {
     f().decimal_places = n;
     return *this;
 }
+FieldBuilder& FieldBuilder::renamed_from(std::string old_name) {
+    f().renamed_from = std::move(old_name);
+    return *this;
+}
 FieldBuilder& FieldBuilder::default_factory(std::function<Value()> make) {
     f().default_factory = std::move(make);
     return *this;

@@ -123,16 +123,14 @@ Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
     return out;
 }
 
-void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& text,
-               const std::vector<Value>& params, RowSink& sink) {
-    Connection& c = connection(alias);
+Sql raw_sql(const std::string& text, std::vector<Value> params, const sql::Dialect& d, const std::string& who) {
     // %s -> the dialect's placeholder; %% -> %
     Sql s;
-    s.params = params;
+    s.params = std::move(params);
     std::size_t n = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '%' && i + 1 < text.size() && text[i + 1] == 's') {
-            c.dialect().placeholder(s.text, n++);
+            d.placeholder(s.text, n++);
             ++i;
         } else if (text[i] == '%' && i + 1 < text.size() && text[i + 1] == '%') {
             s.text += '%';
@@ -141,9 +139,16 @@ void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& 
             s.text += text[i];
         }
     }
-    if (n != params.size())
-        throw FieldError(m.name + ".raw(): " + std::to_string(n) + " %s placeholders but " +
-                         std::to_string(params.size()) + " values");
+    if (n != s.params.size())
+        throw FieldError(who + ": " + std::to_string(n) + " %s placeholders but " +
+                         std::to_string(s.params.size()) + " values");
+    return s;
+}
+
+void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& text,
+               const std::vector<Value>& params, RowSink& sink) {
+    Connection& c = connection(alias);
+    Sql s = raw_sql(text, params, c.dialect(), m.name + ".raw()");
     Cursor cur(c, std::move(s));
     std::optional<Hydrator> hydrator;  // columns by name, known once the statement has run
     while (cur.next()) {

@@ -88,68 +88,84 @@ std::string index_sql(const ModelMeta& m, const Index& index, const sql::Dialect
            column_list(m, index.fields, d) + ")";
 }
 
+sql::ColumnDef column_def(const FieldMeta& f) {
+    return sql::ColumnDef{.name = f.column,
+                          .type = f.key_type(),  // a relation: its target's key type
+                          .max_length = f.key_max_length(),
+                          .max_digits = f.max_digits,
+                          .decimal_places = f.decimal_places,
+                          .nullable = f.nullable,
+                          .primary_key = f.primary_key,
+                          .auto_increment = f.auto_increment,
+                          .unique = f.unique};
+}
+
+std::string column_sql(const FieldMeta& f, const sql::Dialect& d) {
+    std::string s = d.quote(f.column) + " " + d.column_definition(column_def(f));
+    if (f.relation && d.inline_references()) {
+        const ModelMeta& t = f.relation->target();
+        s += " " + d.references_sql(t.table, t.pk_field().column);
+    }
+    return s;
+}
+
+std::string unique_together_sql(const ModelMeta& m, const std::vector<std::string>& group, const sql::Dialect& d) {
+    std::vector<std::string> cols;
+    std::string list;
+    for (const auto& n : group) {
+        cols.push_back(m.field(n).column);
+        list += (list.empty() ? "" : ", ") + d.quote(cols.back());
+    }
+    return d.unique_together_sql(m.table, index_name(m.table, cols, "_uniq", d), list);
+}
+
+std::string unique_together_name(const ModelMeta& m, const std::vector<std::string>& group, const sql::Dialect& d) {
+    std::vector<std::string> cols;
+    for (const auto& n : group) cols.push_back(m.field(n).column);
+    return index_name(m.table, cols, "_uniq", d);
+}
+
+std::string foreign_key_sql(const ModelMeta& m, const FieldMeta& f, const sql::Dialect& d) {
+    const ModelMeta& target = f.relation->target();
+    std::string name = index_name(m.table, {f.column}, "_fk_" + target.table + "_" + target.pk_field().column, d);
+    return d.foreign_key_constraint_sql(m.table, name, f.column, target.table, target.pk_field().column);
+}
+
+std::vector<std::string> field_index_sql(const ModelMeta& m, const FieldMeta& f, const sql::Dialect& d) {
+    std::vector<std::string> out;
+    if (f.db_index && !f.unique && !f.primary_key)
+        out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) + " ON " +
+                      d.quote(m.table) + " (" + d.quote(f.column) + ")");
+    auto opclass = d.like_index_opclass(f.key_type());  // a varchar key too, as Django
+    if ((f.db_index || f.unique || f.primary_key) && !opclass.empty())
+        out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "_like", d)) + " ON " +
+                      d.quote(m.table) + " (" + d.quote(f.column) + " " + std::string(opclass) + ")");
+    return out;
+}
+
 std::vector<std::string> create_table_sql(const ModelMeta& m, const sql::Dialect& d) {
     std::vector<std::string> out;
-    auto references = [&](const FieldMeta& f) {
-        const ModelMeta& t = f.relation->target();
-        return d.references_sql(t.table, t.pk_field().column);
-    };
     std::string t = "CREATE TABLE " + d.quote(m.table) + " (";
     bool first = true;
-    for (const FieldMeta* fp : m.columns) {
-        const FieldMeta& f = *fp;
-        sql::ColumnDef c{.name = f.column,
-                         .type = f.key_type(),  // a relation: its target's key type
-                         .max_length = f.key_max_length(),
-                         .max_digits = f.max_digits,
-                         .decimal_places = f.decimal_places,
-                         .nullable = f.nullable,
-                         .primary_key = f.primary_key,
-                         .auto_increment = f.auto_increment,
-                         .unique = f.unique};
-        t += (first ? "" : ", ") + d.quote(f.column) + " " + d.column_definition(c);
-        if (f.relation && d.inline_references()) t += " " + references(f);
+    for (const FieldMeta* f : m.columns) {
+        t += (first ? "" : ", ") + column_sql(*f, d);
         first = false;
     }
     for (const Constraint& c : m.constraints)
         if (std::string inline_sql = constraint_sql(m, c, d); !inline_sql.empty()) t += ", " + inline_sql;
     t += ")";
     out.push_back(std::move(t));
-    // Django's order: unique_together, foreign-key constraints, then each field's index and
-    // its LIKE index.
-    for (const auto& group : m.unique_together) {
-        std::vector<std::string> cols;
-        std::string list;
-        for (const auto& n : group) {
-            cols.push_back(m.field(n).column);
-            list += (list.empty() ? "" : ", ") + d.quote(cols.back());
-        }
-        out.push_back(d.unique_together_sql(m.table, index_name(m.table, cols, "_uniq", d), list));
-    }
-    if (!d.inline_references()) {
-        for (const FieldMeta* f : m.columns) {
-            if (!f->relation) continue;
-            const ModelMeta& target = f->relation->target();
-            std::string name = index_name(m.table, {f->column},
-                                          "_fk_" + target.table + "_" + target.pk_field().column, d);
-            out.push_back(d.foreign_key_constraint_sql(m.table, name, f->column, target.table,
-                                                       target.pk_field().column));
-        }
-    }
+    // Django's order: unique_together, foreign-key constraints, partial unique constraints,
+    // then each field's index and its LIKE index, then Meta.indexes.
+    for (const auto& group : m.unique_together) out.push_back(unique_together_sql(m, group, d));
+    if (!d.inline_references())
+        for (const FieldMeta* f : m.columns)
+            if (f->relation) out.push_back(foreign_key_sql(m, *f, d));
     for (const Constraint& c : m.constraints)
         if (const auto* u = std::get_if<UniqueConstraint>(&c); u && u->condition)
             out.push_back(unique_index_sql(m, *u, d));
-    for (const FieldMeta* fp : m.columns) {
-        const FieldMeta& f = *fp;
-        if (f.db_index && !f.unique && !f.primary_key)
-            out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "", d)) +
-                          " ON " + d.quote(m.table) + " (" + d.quote(f.column) + ")");
-        auto opclass = d.like_index_opclass(f.key_type());  // a varchar key too, as Django
-        if ((f.db_index || f.unique || f.primary_key) && !opclass.empty())
-            out.push_back("CREATE INDEX " + d.quote(index_name(m.table, {f.column}, "_like", d)) +
-                          " ON " + d.quote(m.table) + " (" + d.quote(f.column) + " " +
-                          std::string(opclass) + ")");
-    }
+    for (const FieldMeta* f : m.columns)
+        for (auto& s : field_index_sql(m, *f, d)) out.push_back(std::move(s));
     for (const Index& index : m.indexes) out.push_back(index_sql(m, index, d));
     return out;
 }

@@ -88,7 +88,7 @@ TEST_CASE("Cast, Trunc and Func check the names they spell into SQL when they ar
 
     auto cast = Cast(F("x"), "double").node();
     CHECK(cast->kind == ExpressionNode::Kind::Cast);
-    CHECK(cast->cast_to == sql::ColumnType::Double);
+    CHECK(cast->cast_to == sql::ColumnType::Real);
     auto trunc = Trunc("pub_date", "quarter").node();
     CHECK(trunc->kind == ExpressionNode::Kind::Trunc);
     CHECK(trunc->name == "quarter");

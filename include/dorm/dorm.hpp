@@ -8,6 +8,7 @@
 #include "dorm/field.hpp"         // IWYU pragma: export
 #include "dorm/functions.hpp"     // IWYU pragma: export
 #include "dorm/json.hpp"          // IWYU pragma: export
+#include "dorm/manage.hpp"        // IWYU pragma: export
 #include "dorm/manager.hpp"       // IWYU pragma: export
 #include "dorm/model.hpp"         // IWYU pragma: export
 #include "dorm/q.hpp"             // IWYU pragma: export

@@ -296,6 +296,8 @@ class FieldBuilder {
     /// A new default per object (`create()`, a key left unset at save()); wins over
     /// default_value: `.default_factory([] { return dorm::Uuid::v4(); })`.
     FieldBuilder& default_factory(std::function<Value()> make);
+    /// The field's previous name: makemigrations writes RenameField (data kept).
+    FieldBuilder& renamed_from(std::string old_name);
 
    private:
     FieldMeta& f() { return m_.fields[i_]; }
@@ -317,6 +319,8 @@ class Schema {
     }
     /// The app the model belongs to: its label becomes `<app>.<model>` (API.md §9).
     void app_label(std::string label) { m_.app_label = std::move(label); }
+    /// The model's previous label: makemigrations writes RenameModel (data kept).
+    void renamed_from(std::string old_label) { m_.renamed_from = std::move(old_label); }
     /// Django's AutoField (integer / serial) or BigAutoField (bigint / bigserial, the
     /// default) for the implicit `id` key and its ForeignKey columns.
     void auto_field(AutoField kind) { m_.auto_field = kind; }

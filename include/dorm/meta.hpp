@@ -128,6 +128,7 @@ struct FieldMeta {
     std::optional<Value> default_value;
     std::function<Value()> default_factory;  ///< a new value per object (wins over default_value)
     std::string model_name;  ///< the declaring model's name, for messages
+    std::string renamed_from;  ///< the field's previous name (migrations: RenameField)
     std::vector<std::pair<Value, std::string>> choices;
     std::vector<Validator> validators;
     std::shared_ptr<const FieldAccess> access;
@@ -163,6 +164,7 @@ struct ModelMeta {
     std::string name;   ///< the C++ type's name, for messages: "Entry"
     std::string table;  ///< the table
     std::string app_label;      ///< s.app_label(); empty when none
+    std::string renamed_from;   ///< the model's previous label (migrations: RenameModel)
     bool table_given = false;   ///< s.table() was called
     std::optional<AutoField> auto_field;  ///< s.auto_field(); else settings().default_auto_field
     std::vector<Index> indexes;

@@ -51,6 +51,10 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
 std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
                          const std::vector<std::string>& fields);
 /// A result column as JSON, by its SQL type (values(), aggregate()).
+/// SQL with %s placeholders (%% a literal %) in the dialect's spelling; `who` names the
+/// caller in the error when the count of values differs.
+[[nodiscard]] Sql raw_sql(const std::string& text, std::vector<Value> params, const sql::Dialect& d,
+                          const std::string& who);
 [[nodiscard]] Json column_json(const Row& row, int col, sql::ColumnType type);
 /// aggregate(): one JSON object, values typed by each aggregate (Count of nothing is 0).
 [[nodiscard]] Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs);

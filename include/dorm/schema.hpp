@@ -29,6 +29,16 @@ std::string index_sql(const ModelMeta& m, const Index& index, const sql::Dialect
 std::string constraint_sql(const ModelMeta& m, const Constraint& c, const sql::Dialect& d);
 /// A partial UniqueConstraint: CREATE UNIQUE INDEX ... WHERE condition.
 std::string unique_index_sql(const ModelMeta& m, const UniqueConstraint& u, const sql::Dialect& d);
+/// One column's definition in CREATE TABLE / ADD COLUMN (with SQLite's inline REFERENCES).
+std::string column_sql(const FieldMeta& f, const sql::Dialect& d);
+sql::ColumnDef column_def(const FieldMeta& f);
+/// A unique_together group: its unique index (SQLite) or constraint (PostgreSQL), and name.
+std::string unique_together_sql(const ModelMeta& m, const std::vector<std::string>& group, const sql::Dialect& d);
+std::string unique_together_name(const ModelMeta& m, const std::vector<std::string>& group, const sql::Dialect& d);
+/// ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY (dialects without inline references).
+std::string foreign_key_sql(const ModelMeta& m, const FieldMeta& f, const sql::Dialect& d);
+/// A field's own indexes: db_index, and PostgreSQL's LIKE index.
+std::vector<std::string> field_index_sql(const ModelMeta& m, const FieldMeta& f, const sql::Dialect& d);
 /// A Q as DDL text: local columns only, values as literals.
 std::string condition_sql(const ModelMeta& m, const Q& condition, const sql::Dialect& d);
 }  // namespace detail

@@ -1,6 +1,8 @@
 #pragma once
 // Process-wide switches (API.md §10).
 
+#include <string>
+
 namespace dorm {
 
 /// What a lazy relation load does on an object that came from a multi-row result (the
@@ -15,6 +17,8 @@ struct Settings {
     LazyLoads lazy_loads = LazyLoads::allow;
     /// For models without s.auto_field(); set before the first use of any model.
     AutoField default_auto_field = AutoField::BigInt;
+    /// Where manage() reads and writes migration files (relative to the working directory).
+    std::string migrations_dir = "migrations";
 };
 
 /// The settings; change them before starting threads.

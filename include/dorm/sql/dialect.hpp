@@ -20,6 +20,7 @@ struct Features {
     std::size_t max_params = 999;       ///< bound parameters per statement
     bool intersect_except_all = false;  ///< INTERSECT ALL / EXCEPT ALL
     bool server_side_cursors = false;   ///< DECLARE ... CURSOR / FETCH (iterator() streams by chunks)
+    bool alter_columns = false;         ///< ALTER COLUMN TYPE / NULL; else migrations rebuild the table
 };
 
 /// Everything the DDL renderer needs of one column.
@@ -78,6 +79,21 @@ class Dialect {
 
     /// The column's definition in CREATE TABLE (without the name).
     [[nodiscard]] virtual std::string column_definition(const ColumnDef& c) const = 0;
+    /// The type alone: `varchar(32)`, `numeric(10, 2)`, `bigserial`.
+    [[nodiscard]] virtual std::string column_type(const ColumnDef& c) const = 0;
+    /// ALTER statements changing a column's type and nullability (features().alter_columns).
+    [[nodiscard]] virtual std::vector<std::string> alter_column_sql(const std::string& /*table*/, const ColumnDef& /*before*/,
+                                                                    const ColumnDef& /*after*/) const {
+        return {};
+    }
+    [[nodiscard]] virtual std::string drop_column_sql(const std::string& table, const std::string& column) const {
+        return "ALTER TABLE " + quote(table) + " DROP COLUMN " + quote(column);
+    }
+    /// Run around a migration's transaction (before BEGIN, after COMMIT or ROLLBACK).
+    [[nodiscard]] virtual std::vector<std::string> schema_change_begin_sql() const { return {}; }
+    [[nodiscard]] virtual std::vector<std::string> schema_change_end_sql() const { return {}; }
+    /// Rows it returns are foreign keys left pointing nowhere ("" when checked by the server).
+    [[nodiscard]] virtual std::string foreign_key_check_sql() const { return {}; }
     /// A value written into DDL (CHECK constraints, partial index conditions), as Django's
     /// schema editor quotes it: only values from the program's own model declarations.
     virtual void literal(std::string& out, const Value& v) const;

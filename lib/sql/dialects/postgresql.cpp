@@ -16,7 +16,8 @@ class PostgresqlDialect final : public Dialect {
                                 .filter_clause = true,
                                 .max_params = 65535,
                                 .intersect_except_all = true,
-                                .server_side_cursors = true};
+                                .server_side_cursors = true,
+                                .alter_columns = true};
         return f;
     }
     std::string declare_cursor_sql(const std::string& name, const std::string& select, bool hold) const override {
@@ -112,7 +113,7 @@ class PostgresqlDialect final : public Dialect {
         if (type == ColumnType::Date) out += "::date";
     }
 
-    std::string column_definition(const ColumnDef& c) const override {
+    std::string column_type(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {
             case ColumnType::Boolean: s = "boolean"; break;
@@ -131,10 +132,32 @@ class PostgresqlDialect final : public Dialect {
                 break;
             case ColumnType::Uuid: s = "uuid"; break;
         }
+        return s;
+    }
+
+    std::string column_definition(const ColumnDef& c) const override {
+        std::string s = column_type(c);
         s += c.nullable ? " NULL" : " NOT NULL";
         if (c.primary_key) s += " PRIMARY KEY";
         else if (c.unique) s += " UNIQUE";
         return s;
+    }
+
+    std::string drop_column_sql(const std::string& table, const std::string& column) const override {
+        return Dialect::drop_column_sql(table, column) + " CASCADE";
+    }
+    // Django's _alter_column_type_sql and _alter_column_null_sql.
+    std::vector<std::string> alter_column_sql(const std::string& table, const ColumnDef& before,
+                                              const ColumnDef& after) const override {
+        std::vector<std::string> out;
+        const std::string t = "ALTER TABLE " + quote(table) + " ALTER COLUMN " + quote(after.name);
+        ColumnDef plain_before = before, plain_after = after;
+        plain_before.auto_increment = plain_after.auto_increment = false;
+        const std::string type = column_type(plain_after);
+        if (column_type(plain_before) != type)
+            out.push_back(t + " TYPE " + type + " USING " + quote(after.name) + "::" + type);
+        if (before.nullable != after.nullable) out.push_back(t + (after.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+        return out;
     }
 
     std::size_t max_name_length() const override { return 63; }

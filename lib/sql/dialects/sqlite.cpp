@@ -146,7 +146,7 @@ class SqliteDialect final : public Dialect {
         else throw FieldError("unsupported Trunc kind '" + std::string(kind) + "' on SQLite");
     }
 
-    std::string column_definition(const ColumnDef& c) const override {
+    std::string column_type(const ColumnDef& c) const override {
         std::string s;
         switch (c.type) {
             case ColumnType::Boolean: s = "bool"; break;
@@ -162,6 +162,11 @@ class SqliteDialect final : public Dialect {
             case ColumnType::Decimal: s = "decimal"; break;
             case ColumnType::Uuid: s = "char(32)"; break;
         }
+        return s;
+    }
+
+    std::string column_definition(const ColumnDef& c) const override {
+        std::string s = column_type(c);
         s += c.nullable ? " NULL" : " NOT NULL";
         if (c.primary_key) {
             s += " PRIMARY KEY";
@@ -182,6 +187,13 @@ class SqliteDialect final : public Dialect {
         else if (v.is<Uuid>()) Dialect::literal(out, Value(v.get<Uuid>().hex()));
         else Dialect::literal(out, v);
     }
+
+    // Table rebuilds copy rows between tables that reference each other: foreign keys are
+    // off around a schema change (outside its transaction, where SQLite honours it) and
+    // checked before it commits, as Django's schema editor does.
+    std::vector<std::string> schema_change_begin_sql() const override { return {"PRAGMA foreign_keys = OFF"}; }
+    std::vector<std::string> schema_change_end_sql() const override { return {"PRAGMA foreign_keys = ON"}; }
+    std::string foreign_key_check_sql() const override { return "PRAGMA foreign_key_check"; }
 
     std::size_t max_name_length() const override { return 200; }
     std::string explain_prefix() const override { return "EXPLAIN QUERY PLAN "; }
