@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "backend.hpp"
 #include "dorm/database.hpp"
 #include "dorm/error.hpp"
@@ -226,11 +228,8 @@ int migrate(const Args& a, std::ostream& out) {
         }
         return 0;
     }
-    if (steps.empty()) {
-        out << "No migrations to apply.\n";
-        return 0;
-    }
-    migrations::run_plan(set, steps, alias, out, a.flag("--fake"));
+    migrations::run_plan(set, steps, alias, out, a.flag("--fake"));  // also records squashes
+    if (steps.empty()) out << "No migrations to apply.\n";
     return 0;
 }
 
@@ -238,7 +237,13 @@ int showmigrations(const Args& a, std::ostream& out) {
     const auto set = MigrationSet::load(migrations_dir(a));
     const auto applied = migrations::applied_migrations(database(a));
     if (set.ordered().empty()) out << "(no migrations)\n";
-    for (const auto& m : set.ordered()) out << (applied.count(m.name) ? "[X] " : "[ ] ") << m.name << "\n";
+    for (const auto& m : set.ordered()) {
+        // a squash is applied when what it replaces is
+        const bool done = applied.count(m.name) ||
+                          (!m.replaces.empty() && std::all_of(m.replaces.begin(), m.replaces.end(),
+                                                              [&](const auto& r) { return applied.count(r) > 0; }));
+        out << (done ? "[X] " : "[ ] ") << m.name << "\n";
+    }
     return 0;
 }
 
@@ -248,6 +253,231 @@ int sqlmigrate(const Args& a, std::ostream& out) {
     for (const auto& s : migrations::migration_sql(set, a.positional[0], database(a), a.flag("--backwards")))
         out << s << ";\n";
     return 0;
+}
+
+// ---- lint ---------------------------------------------------------------------------------
+
+struct Hazard {
+    std::string where, level, what;
+};
+
+std::vector<Hazard> lint_migration(const MigrationSet& set, const migrations::Migration& m, bool postgresql) {
+    std::vector<Hazard> out;
+    migrations::ProjectState state = set.state_before(m.name);
+    std::map<std::string, std::set<std::string>> removed, added;  // per model: a rename undeclared?
+    std::size_t i = 0;
+    for (const auto& op : m.operations()) {
+        migrations::ProjectState after = state;
+        migrations::state_forwards(op, after, m.path + ": operation " + std::to_string(++i));
+        const std::string type = op.at("type");
+        const std::string model = op.value("model", op.value("name", std::string()));
+        auto add = [&](const std::string& subject, const char* level, const std::string& what) {
+            out.push_back({type + " " + subject, level, what});
+        };
+        if (type == "RemoveField") {
+            add(model + "." + op.at("name").get<std::string>(), "error", "drops data");
+            removed[model].insert(op.at("name"));
+        } else if (type == "DeleteModel") {
+            add(model, "error", "drops data");
+        } else if (type == "RenameField") {
+            add(model + "." + op.at("old_name").get<std::string>(), "error", "breaks code still running the old models");
+        } else if (type == "RenameModel") {
+            add(op.at("old_name"), "error", "breaks code still running the old models");
+        } else if (type == "AddField") {
+            const auto f = migrations::field_from_json(op.at("field"), m.path);
+            added[model].insert(f.name);
+            const std::string subject = model + "." + f.name;
+            if (!f.null && !f.default_value && !f.default_factory && !f.is_many_to_many() && !f.auto_increment)
+                add(subject, "error", "fails on existing rows (NOT NULL without a default)");
+            if (f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
+        } else if (type == "AlterField") {
+            const auto f = migrations::field_from_json(op.at("field"), m.path);
+            const migrations::FieldState* was = state.model(model).find(f.name);
+            const std::string subject = model + "." + f.name;
+            if (was) {
+                const bool type_changed = was->type != f.type || was->relation != f.relation;
+                const bool narrower = (was->max_length && (!f.max_length || *f.max_length < *was->max_length) &&
+                                       f.type != ColumnType::Text) ||
+                                      (was->max_digits && f.max_digits && *f.max_digits < *was->max_digits) ||
+                                      (was->decimal_places && f.decimal_places && *f.decimal_places < *was->decimal_places);
+                if (type_changed || narrower) add(subject, "error", "drops data (a narrowing change)");
+                if (was->null && !f.null) add(subject, "error", "fails on existing rows (NULLs made NOT NULL)");
+                if (!was->unique && f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
+                if (postgresql && (type_changed || narrower || (was->max_length != f.max_length)))
+                    add(subject, "warning", "rewrites the table under a lock that blocks writes");
+            }
+        } else if (type == "AddConstraint") {
+            const Json& c = op.at("constraint");
+            add(model + "." + c.value("name", "?"), "error", "fails on existing rows (a new " + c.value("type", std::string()) + " constraint)");
+            if (postgresql && !c.value("not_valid", false))
+                add(model + "." + c.value("name", "?"), "warning", "takes a lock that blocks writes (\"not_valid\": true avoids it)");
+        } else if (type == "AddIndex") {
+            if (postgresql && !op.value("concurrently", false))
+                add(model + "." + op.at("index").value("name", "?"), "warning",
+                    "takes a lock that blocks writes (\"concurrently\": true avoids it)");
+        }
+        state = std::move(after);
+    }
+    for (const auto& [model, names] : removed)
+        if (added.count(model))
+            for (const auto& n : names)
+                out.push_back({"RemoveField " + model + "." + n, "warning",
+                               "a remove plus an add on the same model: if this is a rename, declare "
+                               ".renamed_from(\"" + n + "\") and the data is kept"});
+    return out;
+}
+
+int lint(const Args& a, std::ostream& out) {
+    const auto set = MigrationSet::load(migrations_dir(a));
+    const std::string alias = database(a);
+    std::vector<const migrations::Migration*> which;
+    if (a.positional.empty()) {
+        const auto applied = migrations::applied_migrations(alias);
+        for (const auto& m : set.ordered())
+            if (!applied.count(m.name)) which.push_back(&m);
+    } else {
+        for (const auto& n : a.positional) {
+            const auto* m = set.find(n);
+            if (!m) throw Error("no migration named '" + n + "' in " + set.dir());
+            which.push_back(m);
+        }
+    }
+    const bool pg = vendor(alias) == "postgresql";
+    std::size_t errors = 0;
+    for (const auto* m : which)
+        for (const auto& h : lint_migration(set, *m, pg)) {
+            out << m->name << ": " << h.where << ": " << h.level << ": " << h.what << "\n";
+            errors += h.level == "error";
+        }
+    if (errors) throw Failed(std::to_string(errors) + " error(s) in the migrations reviewed");
+    return 0;
+}
+
+// ---- squashmigrations -----------------------------------------------------------------------
+
+// The schema of an in-memory SQLite database after a migration history, as SQLite keeps it.
+std::string replayed_schema(const MigrationSet& set, const std::string& target, const std::string& alias) {
+    connect("sqlite3://:memory:", {.alias = alias});
+    std::ostringstream ignored;
+    migrations::run_plan(set, migrations::plan(set, alias, target), alias, ignored);
+    std::string schema;
+    {
+        detail::Cursor cur(detail::connection(alias),
+                           Sql{"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                               "AND tbl_name <> 'dorm_migrations' ORDER BY type, name",
+                               {}});
+        while (cur.next())
+            for (int c = 0; c < 4; ++c) schema += std::string(cur.row().get_text(c)) + (c == 3 ? "\n" : "|");
+    }
+    disconnect(alias);
+    return schema;
+}
+
+int squashmigrations(const Args& a, std::ostream& out) {
+    if (a.positional.size() != 2) throw UsageError("squashmigrations takes FROM and TO");
+    namespace fs = std::filesystem;
+    const auto set = MigrationSet::load(migrations_dir(a));
+    const auto& ordered = set.ordered();
+    auto pos = [&](const std::string& n) {
+        for (std::size_t i = 0; i < ordered.size(); ++i)
+            if (ordered[i].name == n) return i;
+        throw Error("no migration named '" + n + "' in " + set.dir());
+    };
+    const std::size_t from = pos(a.positional[0]), to = pos(a.positional[1]);
+    if (from > to) throw Error(a.positional[0] + " comes after " + a.positional[1]);
+    std::vector<std::string> replaces;
+    Json ops = Json::array();
+    bool atomic = true;
+    for (std::size_t i = from; i <= to; ++i) {
+        replaces.push_back(ordered[i].name);
+        for (const auto& op : ordered[i].operations()) ops.push_back(op);
+        atomic = atomic && ordered[i].atomic;
+    }
+    std::vector<std::string> deps;
+    for (const auto& d : ordered[from].dependencies)
+        if (std::find(replaces.begin(), replaces.end(), d) == replaces.end()) deps.push_back(d);
+    const std::string name = a.value("--name").empty()
+                                 ? ordered[from].name.substr(0, 4) + "_squashed_" + ordered[to].name
+                                 : ordered[from].name.substr(0, 4) + "_" + a.value("--name");
+    Json squash = {{"dependencies", deps}, {"operations", ops}, {"replaces", replaces}, {"atomic", atomic}};
+    // the proof: both histories replayed into in-memory SQLite give the same schema
+    const fs::path scratch = fs::temp_directory_path() / ("dorm-squash-" + std::to_string(::getpid()));
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
+    for (const auto& m : ordered) fs::copy_file(m.path, scratch / (m.name + ".json"));
+    migrations::write_migration(scratch.string(), name, squash);
+    const auto with_squash = MigrationSet::load(scratch.string());
+    std::string old_schema, new_schema;
+    try {
+        old_schema = replayed_schema(set, ordered[to].name, "squash_old");
+        new_schema = replayed_schema(with_squash, name, "squash_new");
+    } catch (...) {
+        fs::remove_all(scratch);
+        throw;
+    }
+    fs::remove_all(scratch);
+    if (old_schema != new_schema)
+        throw Failed("the squashed migration does not give the schema the originals give; nothing written");
+    out << "Squashed " << replaces.size() << " migrations into " << name
+        << " (same schema on in-memory SQLite)\nCreated " << migrations::write_migration(set.dir(), name, squash) << "\n";
+    return 0;
+}
+
+// ---- check, dbshell --------------------------------------------------------------------------
+
+int check_models(std::ostream& out) {
+    std::vector<std::string> issues;
+    const std::vector<const ModelMeta*> known = registered_models();
+    auto is_known = [&](const ModelMeta* m) { return std::find(known.begin(), known.end(), m) != known.end(); };
+    std::map<std::pair<const ModelMeta*, std::string>, std::string> reverse_names;
+    for (const ModelMeta* m : known) {
+        if (!m->ops.make_vector) continue;  // link tables
+        std::map<std::string, std::string> columns;
+        for (const auto& f : m->fields) {
+            const std::string where = m->label() + "." + f.name;
+            if (f.has_column()) {
+                if (auto [it, fresh] = columns.emplace(f.column, f.name); !fresh)
+                    issues.push_back(where + ": the column '" + f.column + "' is also the column of " + it->second);
+            }
+            if (f.default_value && !f.choices.empty() &&
+                std::none_of(f.choices.begin(), f.choices.end(), [&](const auto& c) { return c.first == *f.default_value; }))
+                issues.push_back(where + ": the default " + f.default_value->repr() + " is not one of the choices");
+            if (!f.relation) continue;
+            const ModelMeta& target = f.relation->target();
+            if (!is_known(&target)) {
+                issues.push_back(where + ": points at " + target.name + ", which is not registered (add it to dorm::register_models)");
+                continue;
+            }
+            std::string rname = f.relation->related_query_name.empty() ? f.relation->related_name : f.relation->related_query_name;
+            if (rname == "+") continue;
+            if (rname.empty()) rname = detail::lower_name(m->name);
+            if (auto [it, fresh] = reverse_names.emplace(std::pair{&target, rname}, where); !fresh)
+                issues.push_back(where + ": the reverse name '" + rname + "' on " + target.label() + " clashes with " +
+                                 it->second + " (give one a related_name)");
+            if (target.find(rname))
+                issues.push_back(where + ": the reverse name '" + rname + "' clashes with the field " + target.label() +
+                                 "." + rname + " (give it a related_name)");
+        }
+    }
+    for (const auto& i : issues) out << i << "\n";
+    if (issues.empty()) {
+        out << "System check identified no issues.\n";
+        return 0;
+    }
+    throw Failed("System check identified " + std::to_string(issues.size()) + " issue(s).");
+}
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+int dbshell(const Args& a) {
+    const auto [vendor, target] = detail::alias_target(database(a));
+    const std::string cmd = vendor == "sqlite" ? "sqlite3 " + shell_quote(target) : "psql " + shell_quote(target);
+    const int rc = std::system(cmd.c_str());
+    return rc == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -269,6 +499,10 @@ int manage(const std::vector<std::string>& argv, std::ostream& out, std::ostream
         if (a.command == "migrate") return migrate(a, out);
         if (a.command == "showmigrations") return showmigrations(a, out);
         if (a.command == "sqlmigrate") return sqlmigrate(a, out);
+        if (a.command == "lint") return lint(a, out);
+        if (a.command == "squashmigrations") return squashmigrations(a, out);
+        if (a.command == "check") return check_models(out);
+        if (a.command == "dbshell") return dbshell(a);
         err << "error: " << a.command << " is not available in this build\n";
         return 1;
     } catch (const UsageError& e) {

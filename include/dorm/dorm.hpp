@@ -10,6 +10,7 @@
 #include "dorm/json.hpp"          // IWYU pragma: export
 #include "dorm/manage.hpp"        // IWYU pragma: export
 #include "dorm/manager.hpp"       // IWYU pragma: export
+#include "dorm/migrations/operations.hpp"  // IWYU pragma: export (migration_code)
 #include "dorm/model.hpp"         // IWYU pragma: export
 #include "dorm/q.hpp"             // IWYU pragma: export
 #include "dorm/queryset.hpp"      // IWYU pragma: export

@@ -221,16 +221,14 @@ MigrationSet MigrationSet::load(const std::string& dir) {
         for (const auto& e : fs::directory_iterator(dir))
             if (e.is_regular_file() && e.path().extension() == ".json") all.push_back(read_file(e.path()));
     std::sort(all.begin(), all.end(), [](const Migration& a, const Migration& b) { return a.name < b.name; });
-    std::set<std::string> names, replaced;
+    std::set<std::string> names;
+    std::map<std::string, std::string> replaced;  // a squash stands for what it replaces
     for (const auto& m : all) names.insert(m.name);
     for (const auto& m : all)
-        for (const auto& r : m.replaces) replaced.insert(r);
-    // a squash stands for the migrations it replaces: dependencies on them mean it
+        for (const auto& r : m.replaces) replaced[r] = m.name;
     auto effective = [&](const std::string& n) {
-        if (!replaced.count(n)) return n;
-        for (const auto& m : all)
-            if (std::find(m.replaces.begin(), m.replaces.end(), n) != m.replaces.end()) return m.name;
-        return n;
+        auto it = replaced.find(n);
+        return it == replaced.end() ? n : it->second;
     };
     std::vector<Migration> kept;
     for (auto& m : all) {

@@ -64,6 +64,13 @@ struct Entry : dorm::Model<Entry> {
 };
 
 int main(int argc, char** argv) {
+    // RunCode operations of hand-written migrations (scenario step 6)
+    dorm::migration_code("fill_ratings", [](dorm::MigrationContext& m) {
+        m.execute("UPDATE blog_entry SET rating = %s WHERE rating = %s", {5, 0});
+    });
+    dorm::migration_code("clear_ratings", [](dorm::MigrationContext& m) {
+        m.execute("UPDATE blog_entry SET rating = %s", {0});
+    });
 #if APP_VERSION >= 2
     dorm::register_models<Author, Tag, Entry>();
 #else

@@ -125,6 +125,16 @@ check("entry_rating_title" in indexes("blog_entry"), "index made")
 p = run(2, "data", "show")
 check(p.stdout.splitlines() == ["Ann first 0", "Ann second 0", "Bob third 0"], "rows kept through the rename: " + p.stdout)
 run(2, "makemigrations", "--check")
+p = run(2, "lint", name2, expect=1)
+check(f"{name2}: RenameField blog.entry.headline: error: breaks code still running the old models" in p.stdout,
+      "lint names the rename: " + p.stdout)
+check("AddConstraint blog.entry.rating_nonnegative: error: fails on existing rows" in p.stdout, "lint: new constraint")
+if backend == "postgresql":
+    check("warning: takes a lock that blocks writes" in p.stdout, "lint: PostgreSQL lock warnings")
+p = run(2, "check")
+check("no issues" in p.stdout, "check passes")
+p = run(2, "sqlmigrate", name2, "--backwards")
+check("headline" in p.stdout, "sqlmigrate --backwards")
 
 # 3. the third version: a field removed, a field widened (SQLite rebuilds the table)
 p = run(3, "makemigrations")
@@ -184,9 +194,12 @@ check("0004_a" in p.stderr and "0004_b" in p.stderr and "--merge" in p.stderr, "
 p = run(3, "makemigrations", "--merge")
 p = run(3, "migrate")
 check("Applying 0005_merge" in p.stdout, "merge applied: " + p.stdout)
-for n in os.listdir(mig):
-    if n.startswith(("0004_a", "0004_b", "0005_merge")):
-        pass
+merge = [n[:-5] for n in os.listdir(mig) if n.startswith("0005_merge")][0]
+open(os.path.join(mig, "0006_code.json"), "w").write(json.dumps({"dependencies": [merge], "operations": [
+    {"type": "RunCode", "name": "fill_ratings", "reverse": "clear_ratings"}]}))
+run(3, "migrate")
+p = run(3, "data", "show")
+check(p.stdout.splitlines() == ["Ann first 5", "Ann second 5", "Bob third 5"], "RunCode ran in the migration: " + p.stdout)
 
 # 7. backwards: to 0001 (rename, fields and tables undone, rows kept), then zero
 p = run(3, "migrate", "0001_initial")
@@ -200,7 +213,20 @@ check("blog_entry" not in tables() and "blog_author" not in tables(), "zero drop
 p = run(1, "migrate", "--fake")
 check("FAKED" in p.stdout and "blog_entry" not in tables(), "--fake records without SQL")
 
-# 8. usage and help
+# 8. squash the first three into one, proved on in-memory SQLite; a database that applied
+# them accepts it
+p = run(1, "squashmigrations", "0001_initial", third)
+squashed = [n for n in os.listdir(mig) if "_squashed_" in n]
+check(len(squashed) == 1 and "same schema" in p.stdout, "squash written after the proof: " + p.stdout + p.stderr)
+if squashed:
+    sq = json.load(open(os.path.join(mig, squashed[0])))
+    check(sq["replaces"] == ["0001_initial", name2, third], "replaces lists the three")
+    p = run(1, "migrate")
+    check("No migrations to apply" in p.stdout, "a database that applied the originals accepts the squash")
+    p = run(1, "showmigrations")
+    check("[X] " + squashed[0][:-5] in p.stdout, "the squash counts as applied: " + p.stdout)
+
+# 9. usage and help
 run(1, "frobnicate", expect=2)
 run(1, "migrate", "--frobnicate", expect=2)
 p = run(1, "--help")
