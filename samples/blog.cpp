@@ -1,5 +1,7 @@
-// A tour of dorm on embedded SQLite: models, tables, writes, and the queries a CRUD
-// backend runs, each printed with the SQL it sent.
+// A tour of dorm on embedded SQLite: models, tables made by migrations, writes, and the
+// queries a CRUD backend runs, each printed with the SQL it sent.
+//   blog [URL]                  the tour (default sqlite3://blog.sqlite3)
+//   blog manage COMMAND ...     dorm::manage on the sample's models and samples/migrations
 #include <dorm/dorm.hpp>
 
 #include <iostream>
@@ -69,12 +71,13 @@ void show(const char* title, Fn&& fn) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    dorm::register_models<Author, Entry>();
+    dorm::settings().migrations_dir = DORM_SAMPLE_MIGRATIONS;  // samples/migrations
+    if (argc > 1 && std::string(argv[1]) == "manage") return dorm::manage(argc - 1, argv + 1);
     const std::string url = argc > 1 ? argv[1] : "sqlite3://blog.sqlite3";
     dorm::connect(url);
-    dorm::register_models<Author, Entry>();
-    dorm::drop_tables();
-    dorm::create_tables();
-    std::cout << "connected to " << url << ", tables created\n";
+    std::cout << "connected to " << url << "; the schema comes from samples/migrations:\n";
+    if (dorm::manage({"migrate", "zero"}) != 0 || dorm::manage({"migrate"}) != 0) return 1;
 
     Author ann, bob;
     show("insert two authors", [&] {
