@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <iostream>
 #include <set>
 
@@ -81,9 +83,11 @@ class Context final : public MigrationContext {
     std::string alias_;
 };
 
-// One operation's DDL between the states before and after it; backwards swaps them.
-void run_operation(const Json& op, SchemaEditor& ed, const ProjectState& before, const ProjectState& after,
-                   bool backwards, const std::string& alias, const std::string& context) {
+// One operation's DDL between the states before and after it (their metas built on demand,
+// once each); backwards swaps them.
+void run_operation(const Json& op, SchemaEditor& ed, const std::function<const Metas&()>& before_metas,
+                   const std::function<const Metas&()>& after_metas, bool backwards, const std::string& alias,
+                   const std::string& context) {
     const auto type = str(op, "type");
     if (type == "RunSQL") {
         const char* key = backwards ? "reverse_sql" : "sql";
@@ -105,7 +109,8 @@ void run_operation(const Json& op, SchemaEditor& ed, const ProjectState& before,
         registered_code(name, context)(ctx);
         return;
     }
-    const Metas from(backwards ? after : before), to(backwards ? before : after);
+    const Metas& from = backwards ? after_metas() : before_metas();
+    const Metas& to = backwards ? before_metas() : after_metas();
     if (type == "CreateModel") {
         backwards ? ed.delete_model(from(str(op, "name"))) : ed.create_model(to(str(op, "name")));
     } else if (type == "DeleteModel") {
@@ -135,8 +140,8 @@ void run_operation(const Json& op, SchemaEditor& ed, const ProjectState& before,
 }
 
 // The states before each operation of m, and after the last.
-std::vector<ProjectState> states_through(const MigrationSet& set, const Migration& m) {
-    std::vector<ProjectState> states{set.state_before(m.name)};
+std::vector<ProjectState> states_through(const Migration& m, ProjectState start) {
+    std::vector<ProjectState> states{std::move(start)};
     std::size_t i = 0;
     for (const auto& op : m.operations()) {
         ProjectState next = states.back();
@@ -146,16 +151,25 @@ std::vector<ProjectState> states_through(const MigrationSet& set, const Migratio
     return states;
 }
 
-void run_migration(const MigrationSet& set, const Migration& m, SchemaEditor& ed, bool backwards,
-                   const std::string& alias) {
-    auto states = states_through(set, m);
+// Runs m's operations; returns the state after m (forwards) or before it (backwards).
+ProjectState run_migration(const Migration& m, ProjectState start, SchemaEditor& ed, bool backwards,
+                           const std::string& alias) {
+    auto states = states_through(m, std::move(start));
+    std::vector<std::unique_ptr<Metas>> metas(states.size());
+    auto metas_of = [&](std::size_t i) -> std::function<const Metas&()> {
+        return [&, i]() -> const Metas& {
+            if (!metas[i]) metas[i] = std::make_unique<Metas>(states[i]);
+            return *metas[i];
+        };
+    };
     const auto& ops = m.operations();
     const std::size_t n = ops.size();
     for (std::size_t k = 0; k < n; ++k) {
         const std::size_t i = backwards ? n - 1 - k : k;
-        run_operation(ops[i], ed, states[i], states[i + 1], backwards, alias,
+        run_operation(ops[i], ed, metas_of(i), metas_of(i + 1), backwards, alias,
                       m.path + ": operation " + std::to_string(i + 1) + " (" + describe(ops[i]) + ")");
     }
+    return backwards ? std::move(states.front()) : std::move(states.back());
 }
 
 const ModelMeta& recorder_meta() {
@@ -367,17 +381,26 @@ void run_plan(const MigrationSet& set, const std::vector<PlanStep>& steps, const
         if (std::all_of(m.replaces.begin(), m.replaces.end(), [&](const auto& r) { return applied.count(r); }))
             record(c, m, true);
     }
+    // forward steps continue from the state the previous one left (no replay from the start)
+    std::optional<ProjectState> state;
+    const Migration* previous = nullptr;
     for (const auto& step : steps) {
         const Migration& m = *step.migration;
+        const auto& all = set.ordered();
+        const bool continues = state && !step.backwards && previous && &m != &all.front() && (&m - 1) == previous;
+        if (!continues) state = set.state_before(m.name);
+        previous = step.backwards ? nullptr : &m;
         out << (step.backwards ? "Unapplying " : "Applying ") << m.name << "..." << std::flush;
         const auto start = std::chrono::steady_clock::now();
         for (const auto& s : d.schema_change_begin_sql()) c.execute(s);
         try {
             std::optional<Atomic> tx;
             if (m.atomic) tx.emplace(alias);
-            if (!fake) {
+            if (fake) {
+                state = states_through(m, std::move(*state)).back();
+            } else {
                 SchemaEditor ed(&c, d);
-                run_migration(set, m, ed, step.backwards, alias);
+                state = run_migration(m, std::move(*state), ed, step.backwards, alias);
                 if (auto check = d.foreign_key_check_sql(); !check.empty()) {
                     detail::Cursor cur(c, Sql{check, {}});
                     if (cur.next())
@@ -413,7 +436,7 @@ std::vector<std::string> migration_sql(const MigrationSet& set, const std::strin
     const Migration* m = set.find(name);
     if (!m) throw Error("no migration named '" + name + "' in " + set.dir());
     SchemaEditor ed(nullptr, detail::connection(alias).dialect());
-    run_migration(set, *m, ed, backwards, alias);
+    run_migration(*m, set.state_before(name), ed, backwards, alias);
     return ed.statements();
 }
 
