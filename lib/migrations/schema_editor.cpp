@@ -4,6 +4,7 @@
 
 #include "dorm/database.hpp"
 #include "dorm/error.hpp"
+#include "dorm/queryset_core.hpp"
 #include "dorm/schema.hpp"
 
 namespace dorm::migrations {
@@ -68,6 +69,10 @@ void SchemaEditor::add_field(const ModelMeta& before, const ModelMeta& after, co
         for (auto& s : detail::create_table_sql(*f.relation->through, d_)) execute(s);
         return;
     }
+    if (f.default_factory && !f.primary_key) {
+        add_field_per_row(before, after, f);
+        return;
+    }
     // A NOT NULL column without a default, or a unique/key one, needs SQLite's rebuild; a
     // PostgreSQL column gets the default for the existing rows, then drops it (Django's way).
     if (!d_.features().alter_columns && (f.primary_key || f.unique || (!f.nullable && !f.default_value) ||
@@ -84,6 +89,39 @@ void SchemaEditor::add_field(const ModelMeta& before, const ModelMeta& after, co
     execute(add);
     if (with_default && d_.features().alter_columns)
         execute("ALTER TABLE " + d_.quote(after.table) + " ALTER COLUMN " + d_.quote(f.column) + " DROP DEFAULT");
+    if (f.relation && !d_.inline_references()) execute(detail::foreign_key_sql(after, f, d_));
+    for (auto& s : detail::field_index_sql(after, f, d_)) execute(s);
+}
+
+void SchemaEditor::add_field_per_row(const ModelMeta& before, const ModelMeta& after, const FieldMeta& f) {
+    // One value per existing row from the model's default_factory: the column comes in
+    // NULL, each row gets its value, then the column gets its NOT NULL and unique.
+    const std::string table = d_.quote(after.table);
+    execute("ALTER TABLE " + table + " ADD COLUMN " + d_.quote(f.column) + " " + d_.column_type(detail::column_def(f)) + " NULL");
+    if (c_) {
+        const FieldMeta& pk = after.pk_field();
+        std::vector<Value> keys;
+        {
+            detail::Cursor cur(*c_, Sql{"SELECT " + d_.quote(pk.column) + " FROM " + table, {}});
+            while (cur.next()) keys.push_back(read_typed(cur.row(), 0, pk.key_type()));
+        }
+        const std::string update = "UPDATE " + table + " SET " + d_.quote(f.column) + " = %s WHERE " + d_.quote(pk.column) + " = %s";
+        for (const auto& key : keys) {
+            detail::Cursor cur(*c_, detail::raw_sql(update, {f.default_factory(), key}, d_, after.name + "." + f.name));
+            cur.next();
+        }
+    } else {
+        execute("-- " + after.name + "." + f.name + ": one value per row from its default_factory");
+    }
+    if (!d_.features().alter_columns) {
+        remake(after, after);  // the rebuild adds NOT NULL, unique and the indexes
+        (void)before;
+        return;
+    }
+    if (!f.nullable) execute("ALTER TABLE " + table + " ALTER COLUMN " + d_.quote(f.column) + " SET NOT NULL");
+    if (f.unique)
+        execute("ALTER TABLE " + table + " ADD CONSTRAINT " + d_.quote(detail::index_name(after.table, {f.column}, "_uniq", d_)) +
+                " UNIQUE (" + d_.quote(f.column) + ")");
     if (f.relation && !d_.inline_references()) execute(detail::foreign_key_sql(after, f, d_));
     for (auto& s : detail::field_index_sql(after, f, d_)) execute(s);
 }

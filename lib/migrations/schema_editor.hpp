@@ -42,6 +42,7 @@ class SchemaEditor {
     void remake(const ModelMeta& before, const ModelMeta& after,
                 const std::vector<std::pair<std::string, std::string>>& renamed = {});
     std::string column_sql(const FieldMeta& f) const;
+    void add_field_per_row(const ModelMeta& before, const ModelMeta& after, const FieldMeta& f);
     detail::Connection* c_;
     const sql::Dialect& d_;
     std::vector<std::string> statements_;

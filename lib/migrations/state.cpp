@@ -51,6 +51,18 @@ Value value_from_json(const Json& j) {
     return Value(JsonText{j.dump()});
 }
 
+// The program's own default_factory for a field the files say has one (a function cannot
+// be written into a file); throws when the program's models no longer have it.
+std::function<Value()> registered_factory(const std::string& label, const std::string& field) {
+    for (const ModelMeta* m : registered_models())
+        if (m->label() == label)
+            if (const FieldMeta* f = m->find(field); f && f->default_factory) return f->default_factory;
+    return [label, field]() -> Value {
+        throw ConfigError(label + "." + field + " needs its default_factory for the existing rows, but the "
+                          "program's models do not declare one (register the model, or give a default_value)");
+    };
+}
+
 }  // namespace
 
 bool FieldState::operator==(const FieldState& o) const {
@@ -301,6 +313,7 @@ StateMetas::StateMetas(const ProjectState& state) {
             f.max_digits = fs.max_digits;
             f.decimal_places = fs.decimal_places;
             f.default_value = fs.default_value;
+            if (fs.default_factory) f.default_factory = registered_factory(label, fs.name);
             if (!fs.relation.empty()) {
                 if (!metas_.count(fs.to))
                     throw FieldError(label + "." + fs.name + " points at '" + fs.to + "', which the migrations do not define");

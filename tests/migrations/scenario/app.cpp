@@ -14,9 +14,15 @@ struct Author : dorm::Model<Author> {
 #if APP_VERSION == 2
     std::optional<std::string> email;
 #endif
+#if APP_VERSION >= 3
+    dorm::Uuid ident;  // existing rows get one value each from the default_factory
+#endif
     static void define(dorm::Schema<Author>& s) {
         s.app_label("blog");
         s.field(&Author::name, "name").max_length(APP_VERSION >= 3 ? 200 : 100);
+#if APP_VERSION >= 3
+        s.field(&Author::ident, "ident").unique().default_factory([] { return dorm::Uuid::v4(); });
+#endif
 #if APP_VERSION == 2
         s.field(&Author::email, "email").unique();
 #endif

@@ -141,6 +141,8 @@ p = run(3, "makemigrations")
 third = sorted(f for f in os.listdir(mig))[2][:-5]
 p = run(3, "migrate")
 check("email" not in columns("blog_author"), "email removed")
+check(sql("SELECT COUNT(DISTINCT ident) FROM blog_author WHERE ident IS NOT NULL").strip() == "2",
+      "each existing row got its own value from the default_factory")
 p = run(3, "data", "show")
 check(p.stdout.splitlines() == ["Ann first 0", "Ann second 0", "Bob third 0"], "rows kept through v3: " + p.stdout)
 if backend == "sqlite":
