@@ -179,6 +179,16 @@ check("Frobnicate" in p.stderr and "0004_bad" in p.stderr, "unknown operation na
 open(bad, "w").write(json.dumps({"dependencies": ["0009_missing"], "operations": []}))
 p = run(3, "migrate", expect=1)
 check("0009_missing" in p.stderr, "missing dependency named")
+cyc = os.path.join(mig, "0004_cycle.json")
+open(bad, "w").write(json.dumps({"dependencies": ["0004_cycle"], "operations": []}))
+open(cyc, "w").write(json.dumps({"dependencies": ["0004_bad"], "operations": []}))
+p = run(3, "migrate", expect=1)
+check("cycle" in p.stderr and "0004_bad" in p.stderr and "0004_cycle" in p.stderr, "a cycle named: " + p.stderr)
+os.remove(cyc)
+open(bad, "w").write(json.dumps({"dependencies": [third], "operations": [{"type": "AddField", "model": "blog.nothing",
+                                                                         "field": {"name": "x", "type": "integer"}}]}))
+p = run(3, "migrate", expect=1)
+check("blog.nothing" in p.stderr, "an operation on an unknown model names it: " + p.stderr)
 open(bad, "w").write(json.dumps({"dependencies": [third], "operations": [
     {"type": "RunSQL", "sql": ["CREATE TABLE scratch (x integer)", "INSERT INTO nowhere VALUES (1)"]}]}))
 p = run(3, "migrate", expect=1)
