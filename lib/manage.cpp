@@ -287,7 +287,7 @@ std::vector<Hazard> lint_migration(const MigrationSet& set, const migrations::Mi
             const auto f = migrations::field_from_json(op.at("field"), m.path);
             added[model].insert(f.name);
             const std::string subject = model + "." + f.name;
-            if (!f.null && !f.default_value && !f.default_factory && !f.is_many_to_many() && !f.auto_increment)
+            if (!f.nullable && !f.default_value && !f.default_factory && !f.is_many_to_many() && !f.auto_increment)
                 add(subject, "error", "fails on existing rows (NOT NULL without a default)");
             if (f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
         } else if (type == "AlterField") {
@@ -301,7 +301,7 @@ std::vector<Hazard> lint_migration(const MigrationSet& set, const migrations::Mi
                                       (was->max_digits && f.max_digits && *f.max_digits < *was->max_digits) ||
                                       (was->decimal_places && f.decimal_places && *f.decimal_places < *was->decimal_places);
                 if (type_changed || narrower) add(subject, "error", "drops data (a narrowing change)");
-                if (was->null && !f.null) add(subject, "error", "fails on existing rows (NULLs made NOT NULL)");
+                if (was->nullable && !f.nullable) add(subject, "error", "fails on existing rows (NULLs made NOT NULL)");
                 if (!was->unique && f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
                 if (postgresql && (type_changed || narrower || (was->max_length != f.max_length)))
                     add(subject, "warning", "rewrites the table under a lock that blocks writes");

@@ -17,7 +17,7 @@ Json with_type(const char* type, Json j) {
 
 // A NOT NULL column that existing rows cannot be given a value for.
 void check_addable(const ModelState& m, const FieldState& f) {
-    if (f.null || f.default_value || f.default_factory || f.auto_increment || f.is_many_to_many()) return;
+    if (f.nullable || f.default_value || f.default_factory || f.auto_increment || f.is_many_to_many()) return;
     throw NeedsAnswer("Cannot add the NOT NULL field '" + f.name + "' to " + m.label +
                       " without a default: existing rows need a value. Either give it one in define() "
                       "(.default_value(v)), or make the member a std::optional (NULL allowed).");
@@ -135,7 +135,7 @@ std::vector<Json> autodetect(const ProjectState& from, const ProjectState& to) {
             was.name = f.name;
             was.column = f.column;  // the rename carried the column
             if (!(was == f)) {
-                if (was.null && !f.null && !f.default_value && !f.default_factory)
+                if (was.nullable && !f.nullable && !f.default_value && !f.default_factory)
                     throw NeedsAnswer("Cannot make " + label + "." + f.name +
                                       " NOT NULL without a default: existing NULL rows need a value. Give it "
                                       ".default_value(v), or keep the member a std::optional.");

@@ -51,6 +51,23 @@ Value value_from_json(const Json& j) {
     return Value(JsonText{j.dump()});
 }
 
+// The options FieldMeta and FieldState share, from one to the other.
+template <class From, class To>
+void copy_column_options(const From& from, To& to) {
+    to.name = from.name;
+    to.column = from.column;
+    to.type = from.type;
+    to.nullable = from.nullable;
+    to.primary_key = from.primary_key;
+    to.auto_increment = from.auto_increment;
+    to.unique = from.unique;
+    to.db_index = from.db_index;
+    to.max_length = from.max_length;
+    to.max_digits = from.max_digits;
+    to.decimal_places = from.decimal_places;
+    to.default_value = from.default_value;
+}
+
 // The program's own default_factory for a field the files say has one (a function cannot
 // be written into a file); throws when the program's models no longer have it.
 std::function<Value()> registered_factory(const std::string& label, const std::string& field) {
@@ -99,18 +116,7 @@ ModelState state_of(const ModelMeta& m) {
     s.renamed_from = m.renamed_from;
     for (const auto& f : m.fields) {
         FieldState fs;
-        fs.name = f.name;
-        fs.column = f.column;
-        fs.type = f.type;
-        fs.null = f.nullable;
-        fs.primary_key = f.primary_key;
-        fs.auto_increment = f.auto_increment;
-        fs.unique = f.unique;
-        fs.db_index = f.db_index;
-        fs.max_length = f.max_length;
-        fs.max_digits = f.max_digits;
-        fs.decimal_places = f.decimal_places;
-        fs.default_value = f.default_value;
+        copy_column_options(f, fs);
         fs.default_factory = bool(f.default_factory);
         fs.renamed_from = f.renamed_from;
         if (f.relation) {
@@ -162,7 +168,7 @@ Json to_json(const FieldState& f) {
     if (f.relation.empty()) j["type"] = type_name(f.type);
     else j["relation"] = f.relation, j["to"] = f.to;
     if (!f.on_delete.empty()) j["on_delete"] = f.on_delete;
-    if (f.null) j["null"] = true;
+    if (f.nullable) j["null"] = true;
     if (f.primary_key) j["primary_key"] = true;
     if (f.auto_increment) j["auto_increment"] = true;
     if (f.unique) j["unique"] = true;
@@ -195,7 +201,7 @@ FieldState field_from_json(const Json& j, const std::string& context) {
         f.to = j.value("to", "");
         if (!f.relation.empty() && f.to.empty()) throw FieldError(where + ": a relation needs \"to\"");
         f.on_delete = j.value("on_delete", "");
-        f.null = j.value("null", false);
+        f.nullable = j.value("null", false);
         f.primary_key = j.value("primary_key", false);
         f.auto_increment = j.value("auto_increment", false);
         f.unique = j.value("unique", false);
@@ -301,18 +307,7 @@ StateMetas::StateMetas(const ProjectState& state) {
         if (dot != std::string::npos) m.app_label = label.substr(0, dot);
         for (const auto& fs : ms.fields) {
             FieldMeta f;
-            f.name = fs.name;
-            f.column = fs.column;
-            f.type = fs.type;
-            f.nullable = fs.null;
-            f.primary_key = fs.primary_key;
-            f.auto_increment = fs.auto_increment;
-            f.unique = fs.unique;
-            f.db_index = fs.db_index;
-            f.max_length = fs.max_length;
-            f.max_digits = fs.max_digits;
-            f.decimal_places = fs.decimal_places;
-            f.default_value = fs.default_value;
+            copy_column_options(fs, f);
             if (fs.default_factory) f.default_factory = registered_factory(label, fs.name);
             if (!fs.relation.empty()) {
                 if (!metas_.count(fs.to))

@@ -18,7 +18,7 @@ namespace dorm::migrations {
 struct FieldState {
     std::string name, column;
     ColumnType type = ColumnType::Text;
-    bool null = false, primary_key = false, auto_increment = false, unique = false, db_index = false;
+    bool nullable = false, primary_key = false, auto_increment = false, unique = false, db_index = false;
     std::optional<std::size_t> max_length;
     std::optional<int> max_digits, decimal_places;
     std::optional<Value> default_value;
