@@ -581,7 +581,7 @@ bool reserved(const std::string& name) {
 
 // Django's normalize_col_name, for C++: lower case, identifier characters only, not a
 // keyword nor a Model member; a foreign key loses its _id.
-std::string member_name(const std::string& column, bool relation) {
+std::string member_name(const std::string& column, bool relation, bool key = false) {
     std::string name = lower(column);
     if (relation && name.size() > 3 && name.ends_with("_id")) name.resize(name.size() - 3);
     for (char& c : name)
@@ -589,7 +589,7 @@ std::string member_name(const std::string& column, bool relation) {
     while (name.find("__") != std::string::npos) name.replace(name.find("__"), 2, "_");
     if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) name = "number_" + name;
     if (name.back() == '_') name += "field";
-    else if (reserved(name)) name += "_field";
+    else if (reserved(name) && !(key && name == "id")) name += "_field";  // a key `id` hides Model's
     return name;
 }
 
@@ -709,8 +709,8 @@ struct Writer {
             const ForeignKeyInfo* fk = fk_it == fks.end() ? nullptr : fk_it->second;
             const bool inspected_target = fk && tables.count(fk->target_table);
             const bool relation = inspected_target && !cycle_edges.count({t.name, c.name});
-            std::string name = member_name(c.name, relation);
-            for (int n = 1; used.count(name); ++n) name = member_name(c.name, relation) + "_" + std::to_string(n);
+            std::string name = member_name(c.name, relation, single_pk);
+            for (int n = 1; used.count(name); ++n) name = member_name(c.name, relation, single_pk) + "_" + std::to_string(n);
             used.insert(name);
             field_of[c.name] = name;
 
