@@ -9,15 +9,28 @@
 #include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/queryset_core.hpp"
+#include "dorm/signals.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm::detail {
 
 namespace {
 
+// Rows as objects of their model (for signal receivers).
+class ObjectsSink final : public RowSink {
+   public:
+    ObjectsSink(const ModelMeta& m, void* vec) : m_(m), vec_(vec) {}
+    void* emplace(ModelBase*& base) override { return m_.ops.emplace(vec_, base); }
+
+   private:
+    const ModelMeta& m_;
+    void* vec_;
+};
+
 class Collector {
    public:
-    explicit Collector(std::string alias) : alias_(std::move(alias)) {}
+    Collector(std::string alias, const ModelMeta* root, const Value* root_pk)
+        : alias_(std::move(alias)), root_(root), root_pk_(root_pk) {}
 
     void collect(const ModelMeta& m, const std::vector<Value>& ids) {
         auto& have = doomed_[&m];
@@ -59,6 +72,24 @@ class Collector {
                                          "foreign key '" + r->owner->name + "." + r->field->name + "'");
         }
         Connection& c = connection(alias_);
+        // pre_delete for every row that goes, as objects, before anything changes
+        std::vector<std::pair<const ModelMeta*, std::shared_ptr<void>>> signalled;
+        for (const ModelMeta* m : order_) {
+            if (!has_receivers(SignalKind::pre_delete, *m) && !has_receivers(SignalKind::post_delete, *m)) continue;
+            std::vector<Value> ids;
+            for (const auto& id : doomed_[m])
+                if (!(m == root_ && root_pk_ && normalize_key(*root_pk_, m->pk_field().key_type()) == id)) ids.push_back(id);
+            if (ids.empty()) continue;
+            auto vec = m->ops.make_vector();
+            Query q(*m);
+            q.set_alias(alias_);
+            q.add_filter("pk__in", Operand(ids), false);
+            ObjectsSink sink(*m, vec.get());
+            fetch(q, sink);
+            for (std::size_t i = 0; i < m->ops.size(vec.get()); ++i)
+                send_signal(SignalKind::pre_delete, *m, m->ops.at(vec.get(), i));
+            signalled.emplace_back(m, std::move(vec));
+        }
         for (const auto& [r, ids] : updates_) {
             Query q(*r->owner);
             q.set_alias(alias_);
@@ -96,6 +127,9 @@ class Collector {
                 result.total += n;
             }
         }
+        for (const auto& [m, vec] : signalled)
+            for (std::size_t i = 0; i < m->ops.size(vec.get()); ++i)
+                send_signal(SignalKind::post_delete, *m, m->ops.at(vec.get(), i));
         return result;
     }
 
@@ -116,6 +150,8 @@ class Collector {
     }
 
     std::string alias_;
+    const ModelMeta* root_;
+    const Value* root_pk_;  // its signals are its caller's
     std::map<const ModelMeta*, std::set<Value, KeyLess>> doomed_;
     std::vector<const ModelMeta*> order_;
     std::vector<std::pair<const ReverseRelation*, std::vector<Value>>> restricted_;
@@ -124,7 +160,7 @@ class Collector {
 
 }  // namespace
 
-DeleteResult erase(const Query& q) {
+DeleteResult erase(const Query& q, const Value* signalled_pk) {
     const ModelMeta& m = q.model();
     if (q.is_sliced()) throw NotSupportedError("Cannot use 'limit' or 'offset' with erase() (" + m.name + ")");
     link_relations();
@@ -146,7 +182,7 @@ DeleteResult erase(const Query& q) {
     ids_query.clear_ordering();
     std::vector<Value> ids;
     for (auto& row : fetch_values(ids_query, {"pk"})) ids.push_back(std::move(row[0]));
-    Collector collector(q.alias());
+    Collector collector(q.alias(), &m, signalled_pk);
     collector.collect(m, ids);
     DeleteResult r = collector.run();
     tx.commit();

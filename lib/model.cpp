@@ -9,6 +9,7 @@
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
 #include "dorm/queryset_core.hpp"
+#include "dorm/signals.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm::detail {
@@ -37,7 +38,8 @@ bool is_deferred(const ModelBase& b, const FieldMeta& f) {
 
 }  // namespace
 
-void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+namespace {
+void insert_row(const ModelMeta& m, void* obj, ModelBase& base) {
     Connection& c = connection(base.db_alias());
     const DateTime at = now();
     for (const auto& f : m.fields) stamp(f, obj, true, at);
@@ -57,13 +59,13 @@ void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
     attach_relations(m, obj, false);
 }
 
-void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
-                   const std::vector<std::string>* update_fields) {
+// INSERT or UPDATE; true when it inserted.
+bool save_row(const ModelMeta& m, void* obj, ModelBase& base, const std::vector<std::string>* update_fields) {
     if (pk_unset(m, obj)) {
         if (update_fields)
             throw Error(m.name + ": save() with update fields needs a saved instance");
-        insert_instance(m, obj, base);
-        return;
+        insert_row(m, obj, base);
+        return true;
     }
     std::vector<const FieldMeta*> cols;
     if (update_fields) {
@@ -104,11 +106,39 @@ void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
         q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
         changed = detail::exists(q) ? 1 : 0;
     }
-    if (changed) return;
+    if (changed) return false;
     if (update_fields)
         throw DoesNotExist(m.name + ": save() with update fields matched no row (pk=" +
                            m.pk_field().access->get(obj).repr() + ")");
-    insert_instance(m, obj, base);  // a hand-set key with no row yet: INSERT, as Django does
+    insert_row(m, obj, base);  // a hand-set key with no row yet: INSERT, as Django does
+    return true;
+}
+
+// pre_save, the write, post_save, in one transaction when anything listens (API.md §12).
+template <class Write>
+void with_save_signals(const ModelMeta& m, void* obj, ModelBase& base, Write&& write) {
+    if (!has_receivers(SignalKind::pre_save, m) && !has_receivers(SignalKind::post_save, m)) {
+        write();
+        return;
+    }
+    Atomic tx(base.db_alias());
+    send_signal(SignalKind::pre_save, m, obj);
+    const bool created = write();
+    send_signal(SignalKind::post_save, m, obj, {.created = created});
+    tx.commit();
+}
+}  // namespace
+
+void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    with_save_signals(m, obj, base, [&] {
+        insert_row(m, obj, base);
+        return true;
+    });
+}
+
+void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
+                   const std::vector<std::string>* update_fields) {
+    with_save_signals(m, obj, base, [&] { return save_row(m, obj, base, update_fields); });
 }
 
 namespace {
@@ -144,8 +174,18 @@ DeleteResult erase_instance(const ModelMeta& m, void* obj, ModelBase& base) {
                     " attribute is not set");
     Query q(m);
     q.set_alias(base.db_alias());
-    q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
-    DeleteResult r = erase(q);
+    const Value pk = m.pk_field().access->get(obj);
+    q.add_filter("pk", Operand(pk), false);
+    DeleteResult r;
+    if (has_receivers(SignalKind::pre_delete, m) || has_receivers(SignalKind::post_delete, m)) {
+        Atomic tx(base.db_alias());
+        send_signal(SignalKind::pre_delete, m, obj);
+        r = erase(q, &pk);  // the cascades send theirs; this row's are sent here
+        send_signal(SignalKind::post_delete, m, obj);
+        tx.commit();
+    } else {
+        r = erase(q, &pk);
+    }
     if (m.pk_field().auto_increment) m.pk_field().access->set(obj, Value(std::int64_t(0)));
     return r;
 }

@@ -8,6 +8,7 @@
 #include "dorm/field.hpp"
 #include "dorm/query.hpp"
 #include "dorm/queryset_core.hpp"
+#include "dorm/signals.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm {
@@ -192,24 +193,57 @@ void delete_links(const RelationMeta& rel, const std::string& alias, const Field
 
 }  // namespace
 
+namespace {
+// m2m_changed around a change of the owner's links, in one transaction when anything listens.
+template <class Change>
+void with_m2m_signals(const RelationSite& site, const void* member, M2MAction pre, const std::vector<Value>& ids,
+                      Change&& change) {
+    const ModelMeta* owner = site.rel->owner;
+    if (!owner || !has_receivers(SignalKind::m2m_changed, *owner, site.rel->field)) {
+        change();
+        return;
+    }
+    std::vector<std::int64_t> keys;
+    for (const auto& id : ids)
+        if (id.is<std::int64_t>()) keys.push_back(id.get<std::int64_t>());
+    void* obj = const_cast<void*>(site.owner(member));  // the caller's own, non-const object
+    Atomic tx(owner_alias(site, member));
+    send_signal(SignalKind::m2m_changed, *owner, obj, {.action = pre, .ids = &keys}, site.rel->field);
+    change();
+    send_signal(SignalKind::m2m_changed, *owner, obj, {.action = M2MAction(int(pre) + 1), .ids = &keys}, site.rel->field);
+    tx.commit();
+}
+}  // namespace
+
 void m2m_add(const RelationSite& site, const void* member, const std::vector<Value>& ids) {
     const Value owner = owner_pk(site, member, "a many-to-many relation");
     const sql::ColumnType t = site.rel->through_target->key_type();
     std::vector<Link> pairs;
-    for (const auto& id : ids) pairs.emplace_back(owner, normalize_key(id, t));
-    insert_links(*site.rel, owner_alias(site, member), pairs);
+    std::vector<Value> keys;
+    for (const auto& id : ids) {
+        keys.push_back(normalize_key(id, t));
+        pairs.emplace_back(owner, keys.back());
+    }
+    with_m2m_signals(site, member, M2MAction::pre_add, keys,
+                     [&] { insert_links(*site.rel, owner_alias(site, member), pairs); });
 }
 
 void m2m_remove(const RelationSite& site, const void* member, const std::vector<Value>& ids) {
     const Value owner = owner_pk(site, member, "a many-to-many relation");
-    delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
-                 *site.rel->through_target, ids, false);
+    std::vector<Value> keys;
+    for (const auto& id : ids) keys.push_back(normalize_key(id, site.rel->through_target->key_type()));
+    with_m2m_signals(site, member, M2MAction::pre_remove, keys, [&] {
+        delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
+                     *site.rel->through_target, ids, false);
+    });
 }
 
 void m2m_clear(const RelationSite& site, const void* member) {
     const Value owner = owner_pk(site, member, "a many-to-many relation");
-    delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
-                 *site.rel->through_target, {}, true);
+    with_m2m_signals(site, member, M2MAction::pre_clear, {}, [&] {
+        delete_links(*site.rel, owner_alias(site, member), *site.rel->through_owner, owner,
+                     *site.rel->through_target, {}, true);
+    });
 }
 
 void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,

@@ -16,6 +16,7 @@
 #include "dorm/queryset.hpp"      // IWYU pragma: export
 #include "dorm/schema.hpp"        // IWYU pragma: export
 #include "dorm/serialization.hpp" // IWYU pragma: export
+#include "dorm/signals.hpp"       // IWYU pragma: export
 #include "dorm/sql/lookups.hpp"   // IWYU pragma: export
 #include "dorm/transaction.hpp"   // IWYU pragma: export
 #include "dorm/value.hpp"         // IWYU pragma: export

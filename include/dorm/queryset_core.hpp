@@ -43,7 +43,9 @@ void prefetch(const Query& q, const std::vector<void*>& objects);
 [[nodiscard]] std::int64_t count(const Query& q);
 [[nodiscard]] bool exists(const Query& q);
 std::int64_t update(const Query& q, const std::vector<Assignment>& set);
-DeleteResult erase(const Query& q);
+/// DELETE with every on_delete rule; rows reached through the Collector get their
+/// pre/post_delete signals, except the one `signalled_pk` names (its caller sends those).
+DeleteResult erase(const Query& q, const Value* signalled_pk = nullptr);
 [[nodiscard]] Sql sql_of(const Query& q);
 [[nodiscard]] std::string explain(const Query& q);
 void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
