@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
@@ -16,6 +17,8 @@
 #include "dorm/error.hpp"
 #include "dorm/migrations/autodetector.hpp"
 #include "dorm/migrations/executor.hpp"
+#include "dorm/migrations/fixtures.hpp"
+#include "dorm/migrations/introspection.hpp"
 #include "dorm/migrations/operations.hpp"
 #include "dorm/settings.hpp"
 
@@ -212,11 +215,22 @@ int migrate(const Args& a, std::ostream& out) {
     if (a.positional.size() > 1) throw UsageError("migrate takes one target");
     if (a.flag("--check")) {
         auto steps = migrations::plan(set, alias, std::nullopt);
-        if (!steps.empty()) {
-            for (const auto& s : steps) out << "unapplied: " << s.migration->name << "\n";
-            throw Failed(std::to_string(steps.size()) + " migration(s) not applied");
+        for (const auto& s : steps) out << "unapplied: " << s.migration->name << "\n";
+        // the schema the applied migrations describe, against the live one
+        const auto applied = migrations::applied_migrations(alias);
+        migrations::ProjectState state;
+        for (const auto& m : set.ordered()) {
+            if (!applied.count(m.name)) continue;
+            state = set.state_before(m.name);
+            std::size_t i = 0;
+            for (const auto& op : m.operations()) migrations::state_forwards(op, state, m.path + ": operation " + std::to_string(++i));
         }
-        out << "All migrations applied.\n";
+        const auto drift = migrations::schema_drift(state, alias);
+        for (const auto& d : drift) out << "drift: " << d << "\n";
+        if (!steps.empty() || !drift.empty())
+            throw Failed(std::to_string(steps.size()) + " migration(s) not applied, " + std::to_string(drift.size()) +
+                         " difference(s) between the database and the migrations");
+        out << "All migrations applied; the schema matches them.\n";
         return 0;
     }
     auto steps = migrations::plan(set, alias, target);
@@ -423,6 +437,43 @@ int squashmigrations(const Args& a, std::ostream& out) {
     return 0;
 }
 
+// ---- dumpdata, loaddata, inspectdb ------------------------------------------------------------
+
+int dumpdata(const Args& a, std::ostream& out) {
+    DumpOptions o;
+    o.labels = a.positional;
+    o.alias = database(a);
+    if (auto n = a.value("--indent"); !n.empty()) {
+        try {
+            o.indent = std::stoi(n);
+        } catch (const std::exception&) {
+            throw UsageError("--indent takes a number, not '" + n + "'");
+        }
+    }
+    if (auto path = a.value("--output"); !path.empty()) {
+        std::ofstream file(path);
+        if (!file) throw ConfigError(path + ": cannot write the file");
+        dump_data(file, o);
+        file << "\n";
+        return 0;
+    }
+    dump_data(out, o);
+    out << "\n";
+    return 0;
+}
+
+int loaddata(const Args& a, std::ostream& out) {
+    if (a.positional.empty()) throw UsageError("loaddata takes at least one fixture file");
+    const auto r = load_data(a.positional, database(a));
+    out << "Installed " << r.objects << " object(s) from " << r.fixtures << " fixture(s)\n";
+    return 0;
+}
+
+int inspect(const Args& a, std::ostream& out) {
+    out << inspectdb(a.positional, database(a));
+    return 0;
+}
+
 // ---- check, dbshell --------------------------------------------------------------------------
 
 int check_models(std::ostream& out) {
@@ -502,9 +553,11 @@ int manage(const std::vector<std::string>& argv, std::ostream& out, std::ostream
         if (a.command == "lint") return lint(a, out);
         if (a.command == "squashmigrations") return squashmigrations(a, out);
         if (a.command == "check") return check_models(out);
+        if (a.command == "dumpdata") return dumpdata(a, out);
+        if (a.command == "loaddata") return loaddata(a, out);
+        if (a.command == "inspectdb") return inspect(a, out);
         if (a.command == "dbshell") return dbshell(a);
-        err << "error: " << a.command << " is not available in this build\n";
-        return 1;
+        throw UsageError("unknown command '" + a.command + "'");
     } catch (const UsageError& e) {
         err << "error: " << e.what() << "\n\n" << kUsage;
         return 2;

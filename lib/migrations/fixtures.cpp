@@ -469,19 +469,12 @@ void load_object(detail::Connection& c, const std::string& alias, const Json& o,
 /// PostgreSQL: each auto-increment key's sequence past the largest key (Django's
 /// sequence_reset_sql). Names travel as parameters; only quoted identifiers are in the text.
 void reset_sequences(detail::Connection& c, const std::set<const ModelMeta*>& touched) {
-    if (c.dialect().vendor() != "postgresql") return;
+    const sql::Dialect& d = c.dialect();
     for (const ModelMeta* m : registered_models()) {
         if (!touched.count(m) || !m->pk_field().auto_increment) continue;
-        const sql::Dialect& d = c.dialect();
-        const std::string col = d.quote(m->pk_field().column);
-        Sql s;
-        s.text = "SELECT setval(pg_get_serial_sequence(";
-        d.placeholder(s.text, 0);
-        s.text += ", ";
-        d.placeholder(s.text, 1);
-        s.text += "), COALESCE(MAX(" + col + "), 1), MAX(" + col + ") IS NOT NULL) FROM " + d.quote(m->table);
-        s.params = {Value(d.quote(m->table)), Value(m->pk_field().column)};
-        detail::Cursor cur(c, std::move(s));
+        std::string text = d.sequence_reset_sql(m->table, m->pk_field().column);
+        if (text.empty()) return;  // keys follow MAX() by themselves (SQLite)
+        detail::Cursor cur(c, Sql{std::move(text), {Value(d.quote(m->table)), Value(m->pk_field().column)}});
         cur.next();
     }
 }

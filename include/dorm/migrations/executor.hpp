@@ -68,6 +68,11 @@ std::vector<PlanStep> plan(const MigrationSet& set, const std::string& alias,
 void run_plan(const MigrationSet& set, const std::vector<PlanStep>& steps, const std::string& alias,
               std::ostream& out, bool fake = false);
 
+/// How the live schema differs from `state` on the tables its models own: a missing table,
+/// a missing or extra column, index or constraint, a different type or nullability. One line
+/// each; empty when none. Tables no model owns are ignored.
+std::vector<std::string> schema_drift(const ProjectState& state, const std::string& alias);
+
 /// The SQL a migration runs on this alias's database, one statement per entry.
 std::vector<std::string> migration_sql(const MigrationSet& set, const std::string& name, const std::string& alias,
                                        bool backwards = false);

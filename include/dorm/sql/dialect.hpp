@@ -89,6 +89,11 @@ class Dialect {
     [[nodiscard]] virtual std::string drop_column_sql(const std::string& table, const std::string& column) const {
         return "ALTER TABLE " + quote(table) + " DROP COLUMN " + quote(column);
     }
+    /// Moves an auto-increment key's sequence past the table's largest key, with two
+    /// parameters: the quoted table and the column ("" when keys need no such care).
+    [[nodiscard]] virtual std::string sequence_reset_sql(const std::string& /*table*/, const std::string& /*column*/) const {
+        return {};
+    }
     /// Run around a migration's transaction (before BEGIN, after COMMIT or ROLLBACK).
     [[nodiscard]] virtual std::vector<std::string> schema_change_begin_sql() const { return {}; }
     [[nodiscard]] virtual std::vector<std::string> schema_change_end_sql() const { return {}; }

@@ -143,6 +143,12 @@ class PostgresqlDialect final : public Dialect {
         return s;
     }
 
+    // Django's sequence_reset_sql: the sequence named by pg_get_serial_sequence($1, $2).
+    std::string sequence_reset_sql(const std::string& table, const std::string& column) const override {
+        const std::string col = quote(column);
+        return "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX(" + col + "), 1), MAX(" + col +
+               ") IS NOT NULL) FROM " + quote(table);
+    }
     std::string drop_column_sql(const std::string& table, const std::string& column) const override {
         return Dialect::drop_column_sql(table, column) + " CASCADE";
     }

@@ -125,6 +125,16 @@ check("entry_rating_title" in indexes("blog_entry"), "index made")
 p = run(2, "data", "show")
 check(p.stdout.splitlines() == ["Ann first 0", "Ann second 0", "Bob third 0"], "rows kept through the rename: " + p.stdout)
 run(2, "makemigrations", "--check")
+p = run(2, "migrate", "--check")
+check("the schema matches" in p.stdout, "migrate --check: applied and no drift: " + p.stdout)
+sql("ALTER TABLE blog_entry ADD COLUMN extra integer")
+sql("DROP INDEX entry_rating_title")
+p = run(2, "migrate", "--check", expect=1)
+check("extra column extra" in p.stdout and "missing index or constraint entry_rating_title" in p.stdout,
+      "migrate --check lists each drift: " + p.stdout)
+sql("ALTER TABLE blog_entry DROP COLUMN extra")
+sql('CREATE INDEX "entry_rating_title" ON "blog_entry" ("rating", "title" DESC)')
+run(2, "migrate", "--check")
 p = run(2, "lint", name2, expect=1)
 check(f"{name2}: RenameField blog.entry.headline: error: breaks code still running the old models" in p.stdout,
       "lint names the rename: " + p.stdout)
@@ -151,6 +161,16 @@ if backend == "sqlite":
 else:
     check(sql("SELECT character_maximum_length FROM information_schema.columns WHERE table_name = 'blog_author' "
               "AND column_name = 'name'").strip() == "200", "widened column")
+
+# fixtures and inspectdb through the command line
+fixture = os.path.join(work, "blog.json")
+run(3, "dumpdata", "blog", "--indent", "2", "--output", fixture)
+rows = json.load(open(fixture))
+check(sorted({r["model"] for r in rows}) == ["blog.author", "blog.entry"] and len(rows) == 5, "dumpdata: " + str(rows)[:300])
+p = run(3, "loaddata", fixture)
+check("Installed 5 object(s) from 1 fixture(s)" in p.stdout, "loaddata: " + p.stdout)
+p = run(3, "inspectdb", "blog_author", "blog_entry")
+check("struct BlogEntry" in p.stdout and "dorm::ForeignKey<BlogAuthor>" in p.stdout, "inspectdb: " + p.stdout[:400])
 
 # 4. a NOT NULL field without a default is refused, naming the fixes
 p = run(4, "makemigrations", expect=3)
