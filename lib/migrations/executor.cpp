@@ -133,6 +133,21 @@ void run_operation(const Json& op, SchemaEditor& ed, const std::function<const M
         const auto model = str(op, "model");
         const auto a = str(op, "old_name"), b = str(op, "new_name");
         backwards ? ed.alter_field(from(model), to(model), b, a) : ed.alter_field(from(model), to(model), a, b);
+    } else if (!backwards && type == "AddIndex" && op.value("concurrently", false) &&
+               ed.dialect().features().concurrent_indexes) {
+        // PostgreSQL builds it without blocking writes (the migration must be "atomic": false)
+        std::string sql = detail::index_sql(to(str(op, "model")), Index(op["index"].at("fields").get<std::vector<std::string>>(),
+                                                                        op["index"].at("name").get<std::string>()),
+                                            ed.dialect());
+        ed.execute("CREATE INDEX CONCURRENTLY" + sql.substr(std::string("CREATE INDEX").size()));
+    } else if (!backwards && type == "AddConstraint" && op["constraint"].value("not_valid", false) &&
+               op["constraint"].value("type", "") == "check" && ed.dialect().features().alter_columns) {
+        // checked for new rows only, until VALIDATE CONSTRAINT (PostgreSQL)
+        const ModelMeta& m = to(str(op, "model"));
+        const Json& c = op["constraint"];
+        ed.execute("ALTER TABLE " + ed.dialect().quote(m.table) + " ADD " +
+                   detail::constraint_sql(m, CheckConstraint(q_from_json(c.at("condition")), c.at("name")), ed.dialect()) +
+                   " NOT VALID");
     } else {  // indexes, constraints, unique_together
         const auto model = str(op, "model");
         ed.alter_options(from(model), to(model));

@@ -21,6 +21,7 @@ struct Features {
     bool intersect_except_all = false;  ///< INTERSECT ALL / EXCEPT ALL
     bool server_side_cursors = false;   ///< DECLARE ... CURSOR / FETCH (iterator() streams by chunks)
     bool alter_columns = false;         ///< ALTER COLUMN TYPE / NULL; else migrations rebuild the table
+    bool concurrent_indexes = false;    ///< CREATE INDEX CONCURRENTLY (outside a transaction)
 };
 
 /// Everything the DDL renderer needs of one column.

@@ -17,7 +17,8 @@ class PostgresqlDialect final : public Dialect {
                                 .max_params = 65535,
                                 .intersect_except_all = true,
                                 .server_side_cursors = true,
-                                .alter_columns = true};
+                                .alter_columns = true,
+                                .concurrent_indexes = true};
         return f;
     }
     std::string declare_cursor_sql(const std::string& name, const std::string& select, bool hold) const override {

@@ -227,11 +227,20 @@ p = run(3, "makemigrations", "--merge")
 p = run(3, "migrate")
 check("Applying 0005_merge" in p.stdout, "merge applied: " + p.stdout)
 merge = [n[:-5] for n in os.listdir(mig) if n.startswith("0005_merge")][0]
-open(os.path.join(mig, "0006_code.json"), "w").write(json.dumps({"dependencies": [merge], "operations": [
-    {"type": "RunCode", "name": "fill_ratings", "reverse": "clear_ratings"}]}))
+open(os.path.join(mig, "0006_code.json"), "w").write(json.dumps({"dependencies": [merge], "atomic": False, "operations": [
+    {"type": "RunCode", "name": "fill_ratings", "reverse": "clear_ratings"},
+    {"type": "AddIndex", "model": "blog.author", "concurrently": True,
+     "index": {"name": "author_name_idx", "fields": ["name"]}},
+    {"type": "AddConstraint", "model": "blog.author",
+     "constraint": {"type": "check", "name": "name_nonempty", "not_valid": True,
+                    "condition": {"not": {"path": "name", "value": ""}}}}]}))
+p = run(3, "sqlmigrate", "0006_code")
+if backend == "postgresql":
+    check("CREATE INDEX CONCURRENTLY" in p.stdout and "NOT VALID" in p.stdout, "concurrently / not_valid: " + p.stdout)
 run(3, "migrate")
 p = run(3, "data", "show")
 check(p.stdout.splitlines() == ["Ann first 5", "Ann second 5", "Bob third 5"], "RunCode ran in the migration: " + p.stdout)
+check("author_name_idx" in indexes("blog_author"), "the concurrently built index exists")
 
 # 7. backwards: to 0001 (rename, fields and tables undone, rows kept), then zero
 p = run(3, "migrate", "0001_initial")
