@@ -79,7 +79,8 @@ class ScopedSignalConnection {
 template <class T, detail::SignalKind Kind>
 class Signal {
    public:
-    explicit Signal(const FieldMeta* field = nullptr) : field_(field) {}
+    Signal() = default;
+    explicit Signal(const FieldMeta* field) : field_(field) {}
 
     template <class Fn>
     SignalConnection connect(Fn fn) const {
@@ -94,7 +95,7 @@ class Signal {
     }
 
    private:
-    const FieldMeta* field_;
+    const FieldMeta* field_ = nullptr;
 };
 
 /// Before save() writes (`e.slug = ...` here is saved); an exception stops the write.
