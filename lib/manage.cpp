@@ -19,6 +19,7 @@
 #include "dorm/migrations/executor.hpp"
 #include "dorm/migrations/fixtures.hpp"
 #include "dorm/migrations/introspection.hpp"
+#include "dorm/migrations/lint.hpp"
 #include "dorm/migrations/operations.hpp"
 #include "dorm/settings.hpp"
 
@@ -271,76 +272,6 @@ int sqlmigrate(const Args& a, std::ostream& out) {
 
 // ---- lint ---------------------------------------------------------------------------------
 
-struct Hazard {
-    std::string where, level, what;
-};
-
-std::vector<Hazard> lint_migration(const MigrationSet& set, const migrations::Migration& m, bool postgresql) {
-    std::vector<Hazard> out;
-    migrations::ProjectState state = set.state_before(m.name);
-    std::map<std::string, std::set<std::string>> removed, added;  // per model: a rename undeclared?
-    std::size_t i = 0;
-    for (const auto& op : m.operations()) {
-        migrations::ProjectState after = state;
-        migrations::state_forwards(op, after, m.path + ": operation " + std::to_string(++i));
-        const std::string type = op.at("type");
-        const std::string model = op.value("model", op.value("name", std::string()));
-        auto add = [&](const std::string& subject, const char* level, const std::string& what) {
-            out.push_back({type + " " + subject, level, what});
-        };
-        if (type == "RemoveField") {
-            add(model + "." + op.at("name").get<std::string>(), "error", "drops data");
-            removed[model].insert(op.at("name"));
-        } else if (type == "DeleteModel") {
-            add(model, "error", "drops data");
-        } else if (type == "RenameField") {
-            add(model + "." + op.at("old_name").get<std::string>(), "error", "breaks code still running the old models");
-        } else if (type == "RenameModel") {
-            add(op.at("old_name"), "error", "breaks code still running the old models");
-        } else if (type == "AddField") {
-            const auto f = migrations::field_from_json(op.at("field"), m.path);
-            added[model].insert(f.name);
-            const std::string subject = model + "." + f.name;
-            if (!f.nullable && !f.default_value && !f.default_factory && !f.is_many_to_many() && !f.auto_increment)
-                add(subject, "error", "fails on existing rows (NOT NULL without a default)");
-            if (f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
-        } else if (type == "AlterField") {
-            const auto f = migrations::field_from_json(op.at("field"), m.path);
-            const migrations::FieldState* was = state.model(model).find(f.name);
-            const std::string subject = model + "." + f.name;
-            if (was) {
-                const bool type_changed = was->type != f.type || was->relation != f.relation;
-                const bool narrower = (was->max_length && (!f.max_length || *f.max_length < *was->max_length) &&
-                                       f.type != ColumnType::Text) ||
-                                      (was->max_digits && f.max_digits && *f.max_digits < *was->max_digits) ||
-                                      (was->decimal_places && f.decimal_places && *f.decimal_places < *was->decimal_places);
-                if (type_changed || narrower) add(subject, "error", "drops data (a narrowing change)");
-                if (was->nullable && !f.nullable) add(subject, "error", "fails on existing rows (NULLs made NOT NULL)");
-                if (!was->unique && f.unique) add(subject, "error", "fails on existing rows (a new unique constraint)");
-                if (postgresql && (type_changed || narrower || (was->max_length != f.max_length)))
-                    add(subject, "warning", "rewrites the table under a lock that blocks writes");
-            }
-        } else if (type == "AddConstraint") {
-            const Json& c = op.at("constraint");
-            add(model + "." + c.value("name", "?"), "error", "fails on existing rows (a new " + c.value("type", std::string()) + " constraint)");
-            if (postgresql && !c.value("not_valid", false))
-                add(model + "." + c.value("name", "?"), "warning", "takes a lock that blocks writes (\"not_valid\": true avoids it)");
-        } else if (type == "AddIndex") {
-            if (postgresql && !op.value("concurrently", false))
-                add(model + "." + op.at("index").value("name", "?"), "warning",
-                    "takes a lock that blocks writes (\"concurrently\": true avoids it)");
-        }
-        state = std::move(after);
-    }
-    for (const auto& [model, names] : removed)
-        if (added.count(model))
-            for (const auto& n : names)
-                out.push_back({"RemoveField " + model + "." + n, "warning",
-                               "a remove plus an add on the same model: if this is a rename, declare "
-                               ".renamed_from(\"" + n + "\") and the data is kept"});
-    return out;
-}
-
 int lint(const Args& a, std::ostream& out) {
     const auto set = MigrationSet::load(migrations_dir(a));
     const std::string alias = database(a);
@@ -359,7 +290,7 @@ int lint(const Args& a, std::ostream& out) {
     const bool pg = vendor(alias) == "postgresql";
     std::size_t errors = 0;
     for (const auto* m : which)
-        for (const auto& h : lint_migration(set, *m, pg)) {
+        for (const auto& h : migrations::lint_migration(set, *m, pg)) {
             out << m->name << ": " << h.where << ": " << h.level << ": " << h.what << "\n";
             errors += h.level == "error";
         }
@@ -477,39 +408,7 @@ int inspect(const Args& a, std::ostream& out) {
 // ---- check, dbshell --------------------------------------------------------------------------
 
 int check_models(std::ostream& out) {
-    std::vector<std::string> issues;
-    const std::vector<const ModelMeta*> known = registered_models();
-    auto is_known = [&](const ModelMeta* m) { return std::find(known.begin(), known.end(), m) != known.end(); };
-    std::map<std::pair<const ModelMeta*, std::string>, std::string> reverse_names;
-    for (const ModelMeta* m : known) {
-        if (!m->ops.make_vector) continue;  // link tables
-        std::map<std::string, std::string> columns;
-        for (const auto& f : m->fields) {
-            const std::string where = m->label() + "." + f.name;
-            if (f.has_column()) {
-                if (auto [it, fresh] = columns.emplace(f.column, f.name); !fresh)
-                    issues.push_back(where + ": the column '" + f.column + "' is also the column of " + it->second);
-            }
-            if (f.default_value && !f.choices.empty() &&
-                std::none_of(f.choices.begin(), f.choices.end(), [&](const auto& c) { return c.first == *f.default_value; }))
-                issues.push_back(where + ": the default " + f.default_value->repr() + " is not one of the choices");
-            if (!f.relation) continue;
-            const ModelMeta& target = f.relation->target();
-            if (!is_known(&target)) {
-                issues.push_back(where + ": points at " + target.name + ", which is not registered (add it to dorm::register_models)");
-                continue;
-            }
-            std::string rname = f.relation->related_query_name.empty() ? f.relation->related_name : f.relation->related_query_name;
-            if (rname == "+") continue;
-            if (rname.empty()) rname = detail::lower_name(m->name);
-            if (auto [it, fresh] = reverse_names.emplace(std::pair{&target, rname}, where); !fresh)
-                issues.push_back(where + ": the reverse name '" + rname + "' on " + target.label() + " clashes with " +
-                                 it->second + " (give one a related_name)");
-            if (target.find(rname))
-                issues.push_back(where + ": the reverse name '" + rname + "' clashes with the field " + target.label() +
-                                 "." + rname + " (give it a related_name)");
-        }
-    }
+    const auto issues = migrations::check_models();
     for (const auto& i : issues) out << i << "\n";
     if (issues.empty()) {
         out << "System check identified no issues.\n";
