@@ -44,6 +44,25 @@ bool Query::is_ordered() const {
     return explicit_ordering_ ? !ordering_.empty() : !model_->ordering.empty();
 }
 
+std::vector<std::string> Query::ordering_names() const {
+    std::vector<std::string> out;
+    auto add = [&](std::string name, bool descending) {
+        if (name.empty() || name == "?")
+            throw FieldError(model_->name + ": this needs an ordering by field names, not by " +
+                             (name.empty() ? "an expression" : "'?'"));
+        if (name[0] == '-') {
+            name.erase(0, 1);
+            descending = !descending;
+        }
+        out.push_back((descending != reversed_ ? "-" : "") + name);
+    };
+    if (explicit_ordering_)
+        for (const auto& t : ordering_) add(t.expr ? std::string() : t.path, t.descending);
+    else
+        for (const auto& o : model_->ordering) add(o, false);
+    return out;
+}
+
 // Ordering across relations adds LEFT OUTER joins and reuses existing ones, as Django does.
 // A path ending on a relation ("owner", "-editor") orders by the target's Meta.ordering
 // (each term flipped by a "-"), joining the target, as Django's find_ordering_name; a

@@ -21,3 +21,6 @@
 #include "dorm/transaction.hpp"   // IWYU pragma: export
 #include "dorm/value.hpp"         // IWYU pragma: export
 #include "dorm/values.hpp"        // IWYU pragma: export
+#include "dorm/web/filterset.hpp" // IWYU pragma: export
+#include "dorm/web/json_io.hpp"   // IWYU pragma: export
+#include "dorm/web/pagination.hpp" // IWYU pragma: export

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace dorm {
 
 /// Base of every dorm exception.
@@ -57,6 +59,8 @@ struct ValidationError : Error {
     explicit ValidationError(std::map<std::string, std::vector<std::string>> errors);
     ValidationError(const std::string& field, const std::string& message);
     std::map<std::string, std::vector<std::string>> errors;  ///< field -> messages
+    /// {"headline": ["This field cannot be blank."], ...}: a 400 response body.
+    [[nodiscard]] nlohmann::json to_json() const;
 };
 
 /// on_delete=Protect stopped a deletion.

@@ -102,6 +102,9 @@ class Query {
     [[nodiscard]] bool matches_nothing() const;
     [[nodiscard]] const std::string& alias() const { return alias_; }
     [[nodiscard]] bool is_ordered() const;
+    /// The ordering in effect as names ("-pub_date"; Meta.ordering when none was given, with
+    /// reverse() applied); FieldError when a term is an expression or random.
+    [[nodiscard]] std::vector<std::string> ordering_names() const;
     [[nodiscard]] std::int64_t low() const { return low_; }
     [[nodiscard]] std::optional<std::int64_t> high() const { return high_; }
     [[nodiscard]] const sql::Expr& where() const { return where_; }

@@ -79,6 +79,13 @@ class QuerySet {
             (q.add_ordering(order_term(q, std::forward<S>(fields))), ...);
         }, true);
     }
+    /// The ordering as data: order_by(std::vector<std::string>{"-pub_date", "headline"}).
+    Self order_by(const std::vector<std::string>& fields) const {
+        return with([&](Query& q) {
+            q.clear_ordering();
+            for (const auto& f : fields) q.add_ordering(Query::order_term(f));
+        }, true);
+    }
     Self reverse() const { return with([](Query& q) { q.reverse(); }, true); }
     Self distinct() const { return with([](Query& q) { q.set_distinct(); }, true); }
     Self none() const { return with([](Query& q) { q.set_empty(); }); }
