@@ -1,5 +1,7 @@
 #include "dorm/error.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace dorm {
 namespace {
 std::string join_errors(const std::map<std::string, std::vector<std::string>>& errors) {
@@ -19,5 +21,11 @@ ValidationError::ValidationError(std::map<std::string, std::vector<std::string>>
 
 ValidationError::ValidationError(const std::string& field, const std::string& message)
     : ValidationError(std::map<std::string, std::vector<std::string>>{{field, {message}}}) {}
+
+nlohmann::json ValidationError::to_json() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [field, messages] : errors) j[field] = messages;
+    return j;
+}
 
 }  // namespace dorm

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "backend.hpp"
+#include "detail/utf8.hpp"
 #include "writes.hpp"
 #include "dorm/database.hpp"
 #include "dorm/error.hpp"
@@ -191,12 +192,6 @@ DeleteResult erase_instance(const ModelMeta& m, void* obj, ModelBase& base) {
 }
 
 namespace {
-std::size_t utf8_length(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xc0) != 0x80;
-    return n;
-}
-
 std::string choices_text(const FieldMeta& f) {
     std::string out;
     for (const auto& [v, label] : f.choices) out += (out.empty() ? "" : ", ") + v.repr();

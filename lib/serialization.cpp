@@ -57,8 +57,15 @@ Json model_to_json(const ModelMeta& m, const void* obj) {
     for (const FieldMeta* fp : m.columns) {
         const FieldMeta& f = *fp;
         Value v = f.access->get(obj);
-        if (f.type == sql::ColumnType::Blob && v.is<Blob>()) j[f.name] = base64_encode(v.get<Blob>());
-        else j[f.name] = to_json(v);
+        if (f.type == sql::ColumnType::Blob && v.is<Blob>()) {
+            j[f.name] = base64_encode(v.get<Blob>());
+        } else if (v.is<DateTime>()) {  // RFC 3339, as JSON Schema's date-time: 2026-01-02T03:04:05Z
+            std::string t = format_datetime(v.get<DateTime>());
+            t[10] = 'T';
+            j[f.name] = t + "Z";
+        } else {
+            j[f.name] = to_json(v);
+        }
     }
     return j;
 }

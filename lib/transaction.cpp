@@ -42,9 +42,11 @@ void finish(detail::Connection& c, bool commit) {
             for (auto& cb : callbacks) cb();
             return;
         }
-        c.execute("ROLLBACK");
+        // The state is reset first: after some errors (SQLITE_FULL, a dead connection) the
+        // database has already ended the transaction and ROLLBACK itself fails.
         c.on_commit.clear();
         c.needs_rollback = false;  // as Django: a block marked for rollback ends quietly
+        c.execute("ROLLBACK");
         return;
     }
     const std::string q = c.dialect().quote(sp.name);

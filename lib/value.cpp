@@ -268,6 +268,11 @@ Uuid value_traits<Uuid>::from_value(const Value& v) {
     throw FieldError("expected a UUID but got " + v.repr());
 }
 
+void throw_out_of_range(std::int64_t value, std::int64_t min, std::uint64_t max) {
+    throw FieldError("integer " + std::to_string(value) + " is out of range (" + std::to_string(min) + " to " +
+                     std::to_string(max) + ")");
+}
+
 void throw_unknown_enum(const std::string& value, const std::string& choices) {
     throw FieldError(value + " is not one of the choices " + choices);
 }

@@ -6,9 +6,11 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -114,6 +116,8 @@ class Value {
 
 /// Throws FieldError: `value` is not one of the enum's texts `choices`.
 [[noreturn]] void throw_unknown_enum(const std::string& value, const std::string& choices);
+/// FieldError: the integer does not fit the member it is read into.
+[[noreturn]] void throw_out_of_range(std::int64_t value, std::int64_t min, std::uint64_t max);
 
 /// Date and datetime text in Django's storage formats.
 std::string format_date(const Date& d);
@@ -137,7 +141,12 @@ struct value_traits<T> {
     }
     static T from_value(const Value& v) {
         if constexpr (std::is_same_v<T, bool>) return v.as_int() != 0;
-        else if constexpr (std::is_integral_v<T>) return static_cast<T>(v.as_int());
+        else if constexpr (std::is_integral_v<T>) {
+            const std::int64_t i = v.as_int();
+            if (!std::in_range<T>(i))  // never a silent wrap-around
+                throw_out_of_range(i, std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+            return static_cast<T>(i);
+        }
         else return static_cast<T>(v.as_double());
     }
 };

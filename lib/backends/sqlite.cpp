@@ -20,9 +20,59 @@ using namespace sqlite_api;
 
 namespace {
 
+std::string quoted(std::string_view ident) {
+    std::string out = "\"";
+    for (char c : ident) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+/// Runs a catalog query and calls row(stmt) for each row (a failure just ends it: this only
+/// explains an error that is already being raised).
+template <class Row>
+void each_row(sqlite3* db, const std::string& sql, Row&& row) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), int(sql.size()), &st, nullptr) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW && row(st)) {
+        }
+    sqlite3_finalize(st);
+}
+
+std::string text_at(sqlite3_stmt* st, int col) {
+    const auto* t = sqlite3_column_text(st, col);
+    return t ? reinterpret_cast<const char*>(t) : "NULL";
+}
+
+/// What a deferred foreign-key failure at COMMIT is about (the transaction is still open
+/// then): the first rows PRAGMA foreign_key_check finds, with their column and value.
+std::string foreign_key_violations(sqlite3* db) {
+    std::string out;
+    int shown = 0;
+    each_row(db, "PRAGMA foreign_key_check", [&](sqlite3_stmt* st) {
+        const std::string table = text_at(st, 0), rowid = text_at(st, 1), parent = text_at(st, 2);
+        const int fkid = sqlite3_column_int(st, 3);
+        std::string column, value = "?";
+        each_row(db, "PRAGMA foreign_key_list(" + quoted(table) + ")", [&](sqlite3_stmt* fk) {
+            if (sqlite3_column_int(fk, 0) == fkid) column = text_at(fk, 3);
+            return column.empty();
+        });
+        if (!column.empty() && rowid != "NULL")
+            each_row(db, "SELECT " + quoted(column) + " FROM " + quoted(table) + " WHERE rowid = " +
+                             std::to_string(sqlite3_column_int64(st, 1)),
+                     [&](sqlite3_stmt* v) {
+                         value = text_at(v, 0);
+                         return false;
+                     });
+        out += std::string(shown ? "; " : ": ") + "table '" + table + "' row " + rowid + ", column '" + column +
+               "' = " + value + " has no row in '" + parent + "'";
+        return ++shown < 5;
+    });
+    return out;
+}
+
 [[noreturn]] void raise(sqlite3* db, int rc, const std::string& sql) {
     int ext = sqlite3_extended_errcode(db);
     std::string msg = sqlite3_errmsg(db);
+    if (ext == SQLITE_CONSTRAINT_FOREIGNKEY && sql == "COMMIT") msg += foreign_key_violations(db);
     if (!sql.empty()) msg += " [SQL: " + sql + "]";
     if ((rc & 0xff) == SQLITE_CONSTRAINT || (ext & 0xff) == SQLITE_CONSTRAINT)
         throw IntegrityError(msg);

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "../backend.hpp"
+#include "../detail/json_values.hpp"
 #include "dorm/json.hpp"
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
@@ -28,6 +29,9 @@ namespace dorm {
 
 namespace {
 
+using detail::BadValue;
+using detail::field_value;
+using detail::typed_value;
 using OJson = nlohmann::ordered_json;  // keys in the order Django writes them
 
 /// Rows per round trip of the streamed SELECT, and owners per ManyToMany query.
@@ -229,107 +233,10 @@ void dump_model(const ModelMeta& m, const std::string& alias, FixtureWriter& w) 
 
 // ---- loading -----------------------------------------------------------------------------
 
-/// A value that does not fit its field: the reason, wrapped with file/object/field later.
-struct BadValue {
-    std::string why;
-};
-
 std::string shown(const Json& v) {
     std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
     if (s.size() > 80) s = s.substr(0, 77) + "...";
     return s;
-}
-
-std::optional<std::int64_t> integer_text(const std::string& s) {
-    std::int64_t i = 0;
-    const char* b = s.data() + (!s.empty() && s[0] == '+');
-    const char* e = s.data() + s.size();
-    auto [p, ec] = std::from_chars(b, e, i);
-    if (ec != std::errc() || p != e || b == e) return std::nullopt;
-    return i;
-}
-
-/// A JSON value as a Value of column type t, as Django's fields' to_python accept it.
-Value typed_value(const Json& v, ColumnType t) {
-    switch (t) {
-        case ColumnType::Boolean:
-            if (v.is_boolean()) return v.get<bool>();
-            if (v.is_number_integer() && (v.get<std::int64_t>() == 0 || v.get<std::int64_t>() == 1))
-                return v.get<std::int64_t>() == 1;
-            if (v.is_string()) {
-                const auto& s = v.get_ref<const std::string&>();
-                if (s == "true" || s == "True" || s == "t" || s == "1") return true;
-                if (s == "false" || s == "False" || s == "f" || s == "0") return false;
-            }
-            throw BadValue{"expected true or false"};
-        case ColumnType::Integer:
-        case ColumnType::BigInt:
-            if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
-                throw BadValue{"integer out of range"};
-            if (v.is_number_integer()) return v.get<std::int64_t>();
-            if (v.is_number_float()) {
-                const double d = v.get<double>();
-                if (d == double(std::int64_t(d))) return std::int64_t(d);
-            }
-            if (v.is_string())
-                if (auto i = integer_text(v.get_ref<const std::string&>())) return *i;
-            throw BadValue{"expected an integer"};
-        case ColumnType::Real:
-            if (v.is_number()) return v.get<double>();
-            if (v.is_string()) {
-                const auto& s = v.get_ref<const std::string&>();
-                double d = 0;
-                auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-                if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return d;
-            }
-            throw BadValue{"expected a number"};
-        case ColumnType::Decimal:
-            try {
-                if (v.is_string()) return Decimal(v.get_ref<const std::string&>());
-                if (v.is_number_integer()) return Decimal(v.get<std::int64_t>());
-                if (v.is_number_float()) return Decimal(v.dump());
-            } catch (const Error&) {
-            }
-            throw BadValue{"expected a decimal number (\"12.30\")"};
-        case ColumnType::Date:
-            if (v.is_string() && v.get_ref<const std::string&>().size() == 10)
-                if (auto d = parse_date(v.get_ref<const std::string&>())) return *d;
-            throw BadValue{"expected a date (YYYY-MM-DD)"};
-        case ColumnType::DateTime:
-            if (v.is_string())
-                if (auto d = parse_datetime(v.get_ref<const std::string&>())) return *d;
-            throw BadValue{"expected a datetime (ISO 8601: 2026-01-02T03:04:05.123Z)"};
-        case ColumnType::Json: return JsonText{v.dump()};
-        case ColumnType::Blob:
-            if (v.is_string()) {
-                try {
-                    return detail::base64_decode(v.get_ref<const std::string&>());
-                } catch (const Error&) {
-                }
-            }
-            throw BadValue{"expected base64 text"};
-        case ColumnType::Uuid:
-            if (v.is_string()) {
-                try {
-                    return Uuid::parse(v.get_ref<const std::string&>());
-                } catch (const Error&) {
-                }
-            }
-            throw BadValue{"expected a UUID"};
-        case ColumnType::Text:
-        case ColumnType::Varchar:
-            if (v.is_string()) return v.get<std::string>();
-            throw BadValue{"expected a string"};
-    }
-    throw BadValue{"unsupported column type"};
-}
-
-Value field_value(const Json& v, const FieldMeta& f) {
-    if (v.is_null()) {
-        if (f.nullable || f.type == ColumnType::Json) return Value();
-        throw BadValue{"cannot be null"};
-    }
-    return typed_value(v, f.key_type());
 }
 
 /// Where a bad row is, for messages.

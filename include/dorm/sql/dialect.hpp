@@ -22,6 +22,7 @@ struct Features {
     bool server_side_cursors = false;   ///< DECLARE ... CURSOR / FETCH (iterator() streams by chunks)
     bool alter_columns = false;         ///< ALTER COLUMN TYPE / NULL; else migrations rebuild the table
     bool concurrent_indexes = false;    ///< CREATE INDEX CONCURRENTLY (outside a transaction)
+    bool nulls_sort_high = false;       ///< NULL after every value in ascending order (keyset pages)
 };
 
 /// Everything the DDL renderer needs of one column.

@@ -17,9 +17,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 struct FilterSetOptions {
     /// Field paths and the lookups allowed on each: {{"rating", {"exact", "gte"}}, ...}.
-    std::vector<std::pair<std::string, std::vector<std::string>>> fields;
+    std::vector<std::pair<std::string, std::vector<std::string>>> fields{};
     /// Field paths `ordering=` may name ("-pub_date,headline"); empty: no ordering parameter.
-    std::vector<std::string> ordering;
+    std::vector<std::string> ordering{};
     /// The name of the ordering parameter.
     std::string ordering_param = "ordering";
 };

@@ -18,7 +18,8 @@ class PostgresqlDialect final : public Dialect {
                                 .intersect_except_all = true,
                                 .server_side_cursors = true,
                                 .alter_columns = true,
-                                .concurrent_indexes = true};
+                                .concurrent_indexes = true,
+                                .nulls_sort_high = true};
         return f;
     }
     std::string declare_cursor_sql(const std::string& name, const std::string& select, bool hold) const override {
