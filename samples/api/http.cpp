@@ -193,14 +193,20 @@ void Router::install(httplib::Server& server) const {
     auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
     server.Get(".*", h).Post(".*", h).Put(".*", h).Patch(".*", h).Delete(".*", h).Options(".*", h);
     // What httplib answers itself (a method it routes nowhere, a body over the limit, a
-    // malformed request) gets a JSON body too; for a method on a known path, a 405.
+    // malformed request) gets a JSON body too; a method the path does not take is a 405.
     server.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
                                                                              httplib::Response& res) {
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours
         std::int64_t id = 0;
         bool id_ok = false;
-        const Route* r = res.status == 404 ? find(req.path, id, id_ok) : nullptr;
-        if (r && id_ok) {
+        const Route* r = res.status == 404 || res.status == 400 ? find(req.path, id, id_ok) : nullptr;
+        const auto allowed = [&](const Route& route) {
+            const std::string m = req.method == "HEAD" ? "GET" : req.method;
+            for (const auto& [name, fn] : route.methods)
+                if (name == m) return true;
+            return m == "OPTIONS";
+        };
+        if (r && id_ok && !allowed(*r)) {  // e.g. TRACE, or a POST without a body, where none is routed
             res.status = 405;
             res.set_header("Allow", allow(*r));
         }
