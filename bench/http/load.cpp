@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     const auto start = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 
-    std::vector<std::vector<double>> latencies(std::size_t(concurrency));
+    std::vector<std::vector<double>> latencies(static_cast<std::size_t>(concurrency));
     std::atomic<long> errors{0};
     std::atomic<std::size_t> bytes{0};
     std::vector<std::thread> threads;
