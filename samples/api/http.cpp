@@ -74,6 +74,18 @@ void log_line(const httplib::Request& req, int status, double ms, std::size_t qu
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
+// full_clean() checks unique fields and unique_together as Django's validate_unique does, so
+// a duplicate is usually a ValidationError before the INSERT; it is the same conflict as the
+// IntegrityError a concurrent duplicate gets, and both are a 409. ValidationError carries no
+// error codes, so the test is Django's message: "Entry with this blog and headline already exists."
+bool is_conflict(const dorm::ValidationError& e) {
+    static const std::string tail = " already exists.";
+    for (const auto& [field, messages] : e.errors)
+        for (const auto& m : messages)
+            if (m.size() < tail.size() || m.compare(m.size() - tail.size(), tail.size(), tail) != 0) return false;
+    return !e.errors.empty();
+}
+
 Reply error_reply(int status, const std::string& detail) { return {status, {{"detail", detail}}, {}}; }
 
 // dorm's exceptions as REST status codes. A plain dorm::Error (the N+1 guard among them)
@@ -83,13 +95,13 @@ Reply guarded(const httplib::Request& req, Fn&& fn) {
     try {
         return fn();
     } catch (const dorm::ValidationError& e) {
-        return {400, e.to_json(), {}};
+        return {is_conflict(e) ? 409 : 400, e.to_json(), {}};
     } catch (const dorm::FieldError& e) {
         return error_reply(400, e.what());
     } catch (const dorm::DoesNotExist&) {
         return error_reply(404, "Not found.");
-    } catch (const dorm::IntegrityError& e) {
-        return error_reply(409, std::string("Conflict: ") + e.what());
+    } catch (const dorm::IntegrityError&) {  // a duplicate that raced past full_clean()
+        return {409, {{"__all__", {"This conflicts with an existing row."}}}, {}};
     } catch (const std::exception& e) {
         std::cerr << "error in " << req.method << " " << printable(req.path) << ": " << e.what() << "\n";
         return error_reply(500, "Internal server error.");
