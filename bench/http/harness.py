@@ -140,9 +140,11 @@ def main():
                                           med["django"]["p50_ms"], med["django"]["p99_ms"]))
     print("%-32s %10.2fx %9.2fx %9.2fx" % ("dorm / Django", ratio, med["django"]["p50_ms"] / med["dorm"]["p50_ms"],
                                            med["django"]["p99_ms"] / med["dorm"]["p99_ms"]))
+    with open(os.path.join(BUILD, "meson-info", "intro-buildoptions.json")) as f:
+        buildtype = next(o["value"] for o in json.load(f) if o["name"] == "buildtype")
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as f:
-        json.dump({"target": TARGET, "entries": ENTRIES, "concurrency": CONCURRENCY, "executors": WORKERS,
+        json.dump({"target": TARGET, "entries": ENTRIES, "concurrency": CONCURRENCY, "executors": WORKERS, "buildtype": buildtype,
                    "seconds_per_run": SECONDS, "runs": RUNS, "median": med, "rps_ratio_dorm_over_django": ratio,
                    "all_runs": runs, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
                    "date": datetime.date.today().isoformat()}, f, indent=2)

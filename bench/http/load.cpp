@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
         threads.emplace_back([&, t] {
             httplib::Client cli("127.0.0.1", port);
             cli.set_keep_alive(true);
+            cli.set_tcp_nodelay(true);
             auto& mine = latencies[std::size_t(t)];
             for (;;) {
                 const auto t0 = Clock::now();

@@ -51,6 +51,7 @@ int serve() {
     server.new_task_queue = [threads] { return new httplib::ThreadPool(std::size_t(threads)); };
     server.set_payload_max_length(1 << 20);
     server.set_keep_alive_max_count(100);
+    server.set_tcp_nodelay(true);  // else a small response waits for the client's delayed ACK (40 ms)
     const api::Router router = api::routes();
     router.install(server);
 

@@ -88,7 +88,7 @@ def convert(field, lookup, value):
 
 def entry_json(e):
     return {"id": e.id, "blog": e.blog_id, "headline": e.headline, "body_text": e.body_text,
-            "pub_date": e.pub_date.isoformat(), "mod_date": e.mod_date.isoformat(sep=" "), "rating": e.rating,
+            "pub_date": e.pub_date.isoformat(), "mod_date": e.mod_date.isoformat() + "Z", "rating": e.rating,
             "n_comments": e.n_comments, "published": e.published, "meta": e.meta, "blog_name": e.blog.name}
 
 
