@@ -278,6 +278,9 @@ def test_detail_and_404():
     r, n = queries("detail", "GET", "/api/entries/%d" % e["id"])
     check(r.status == 200 and r.json["id"] == e["id"] and r.json["blog_name"] == e["blog_name"], "detail: %r" % r)
     check(n == 1, "detail runs one query, not %d" % n)
+    r = expect(200, "GET", "/api/entries/schema")
+    check(r.json and "headline" in r.json.get("properties", {}) and "blog" in r.json.get("required", []),
+          "the JSON Schema of Entry: %r" % r)
     for target in ("/api/entries/999999", "/api/entries/99999999999999999999999999", "/api/entries/abc",
                    "/api/nope", "/", "/api/entries/1/extra", "/api/entries/%00"):
         r = expect(404, "GET", target)
