@@ -13,7 +13,8 @@ settings.configure(
     DEBUG=False,
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_DB"]}},
+    # persistent connections, as the dorm sample keeps its pool (Django's default reconnects per request)
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_DB"], "CONN_MAX_AGE": None}},
     INSTALLED_APPS=[],
     MIDDLEWARE=[],
     USE_TZ=False,
