@@ -116,10 +116,11 @@ Reply replace_entry(const Call& c) {
 Reply patch_entry(const Call& c) {
     const dorm::Json body = json_body(c.req);
     return dorm::atomic([&] {
-        Entry e = Entry::objects().select_related("blog").select_for_update().get("id", c.id);
-        const std::int64_t blog = e.blog.id();
+        // FOR UPDATE without select_related: a JOIN would lock the blog's row too, and
+        // serialize every write to the blog's entries.
+        Entry e = Entry::objects().select_for_update().get("id", c.id);
         dorm::update_from_json(e, body);
-        if (e.blog.id() != blog) attach_blog(e);
+        attach_blog(e);
         e.save();
         return entry_reply(200, e);
     });
