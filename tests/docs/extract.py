@@ -24,7 +24,8 @@ The convention, for whoever writes docs:
 * Declarations go into the page's namespace, in page order, before every statement block
   (so a statement block may use a model the page declares further down). A declaration
   block holding an explicit specialization (`template <> struct dorm::value_traits<...>`)
-  goes to the global namespace, as C++ requires. `#include` lines go to the top of the file.
+  goes to the global namespace, as C++ requires; one defining `int main(...)` goes into a
+  namespace of its own (a page may show several programs). `#include` lines go to the top.
 * Statement blocks become `void block_N()` whose body first declares the names of
   DORM_DOCS_PRELUDE (tests/docs/models.hpp: `a`, `b`, `e`, `qs`, `req`, ...) and then opens a
   nested scope holding the block, so a block may redeclare any of them.
@@ -42,6 +43,7 @@ FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*(.*)$")
 DECL_START = re.compile(
     r"^\s*(struct\b|class\b|enum\b|template\b|namespace\b|inline\b|#\s*include\b|int\s+main\s*\(|"
     r"using\s+\w+\s*=)")
+MAIN = re.compile(r"^\s*int\s+main\s*\(", re.M)
 SPECIALIZATION = re.compile(r"template\s*<\s*>\s*struct\s+dorm::")
 
 
@@ -144,7 +146,12 @@ def generate(page, out_path, name, shown_path):
             o.append("namespace %s {" % ns)
             in_ns = True
         o.append("// block %d" % n)
-        o.append(code)
+        if MAIN.search(code):  # a program of its own: keep its main() apart from the others
+            o.append("namespace block_%d {" % n)
+            o.append(code)
+            o.append("}  // namespace block_%d" % n)
+        else:
+            o.append(code)
     if not in_ns:
         o.append("namespace %s {" % ns)
     runs = []
