@@ -79,6 +79,15 @@ class Connection {
     std::size_t capacity_ = 256;
 };
 
+/// What connect() makes of a URL, without opening anything (tests, fuzz/url.cpp): the vendor
+/// ("sqlite", "postgresql"), the file path / memdb URI or libpq conninfo, and the statement
+/// cache size (the URL's, else `statement_cache_size`). Throws ConfigError as connect() does.
+struct ParsedUrl {
+    std::string vendor, target;
+    std::size_t statement_cache_size = 0;
+};
+ParsedUrl parse_database_url(const std::string& url, std::size_t statement_cache_size = 256);
+
 /// The calling thread's connection for an alias (opened on first use).
 Connection& connection(const std::string& alias);
 /// An alias's vendor ("sqlite", "postgresql") and what it opens: a file path or memdb URI, or

@@ -283,6 +283,11 @@ std::shared_ptr<AliasConfig> parse_url(const std::string& url, std::size_t state
 
 }  // namespace
 
+ParsedUrl parse_database_url(const std::string& url, std::size_t statement_cache_size) {
+    auto cfg = parse_url(url, statement_cache_size);
+    return {cfg->vendor, cfg->target, cfg->statement_cache_size};
+}
+
 Connection& connection(const std::string& alias) {
     auto& tc = thread_connections;
     for (auto it = tc.begin(); it != tc.end(); ++it) {
