@@ -124,7 +124,8 @@ std::int64_t Value::as_int() const {
         overloaded{[](bool b) -> std::int64_t { return b; },
                    [](std::int64_t i) { return i; },
                    [this](double d) -> std::int64_t {
-                       if (std::trunc(d) != d)
+                       // out of [-2^63, 2^63) (or inf) the conversion would be undefined
+                       if (std::trunc(d) != d || d < -0x1p63 || d >= 0x1p63)
                            throw FieldError("expected an integer but got " + repr());
                        return static_cast<std::int64_t>(d);
                    },

@@ -40,8 +40,9 @@ Value typed_value(const Json& v, ColumnType t) {
                 throw BadValue{"integer out of range"};
             if (v.is_number_integer()) return v.get<std::int64_t>();
             if (v.is_number_float()) {
+                // in range before the conversion (out of range it is undefined): [-2^63, 2^63)
                 const double d = v.get<double>();
-                if (d == double(std::int64_t(d))) return std::int64_t(d);
+                if (d >= -0x1p63 && d < 0x1p63 && d == double(std::int64_t(d))) return std::int64_t(d);
             }
             if (v.is_string())
                 if (auto i = integer_text(v.get_ref<const std::string&>())) return *i;

@@ -338,6 +338,9 @@ TEST_CASE_FIXTURE(Fixtures, "a bad row names file, object and field and leaves e
         {R"({"model": "fx.book", "pk": 60, "fields": {"published": "2020-13-45"}})", "published", "date"},
         {R"({"model": "fx.book", "pk": 60, "fields": {"tags": [1, "x"]}})", "tags", "integer"},
         {R"({"model": "fx.book", "pk": 60, "fields": {"tags": 1}})", "tags", "list"},
+        // a whole number beyond int64 (found by fuzz/fixture.cpp: the conversion was undefined)
+        {R"({"model": "fx.book", "pk": 60, "fields": {"tags": [1, 1e300]}})", "tags", "integer"},
+        {R"({"model": "fx.book", "pk": 60, "fields": {"tags": [-9.3e18]}})", "tags", "integer"},
         {R"({"model": "fx.gadget", "pk": "not-a-uuid", "fields": {"name": "x"}})", "pk", "UUID"},
         {R"({"model": "fx.nope", "pk": 60, "fields": {}})", "", "unknown model 'fx.nope'"},
         {R"([1, 2])", "", "expected an object"},
