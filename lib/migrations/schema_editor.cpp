@@ -41,6 +41,23 @@ std::string fingerprint(const ModelMeta& m, const Constraint& c, const sql::Dial
                                 : detail::constraint_sql(m, c, d);
 }
 
+// The name an index or constraint statement of create_table_sql() gives: the first quoted
+// name after its verb ("" for other statements).
+std::string created_name(const std::string& s) {
+    for (const char* verb : {"CREATE INDEX ", "CREATE UNIQUE INDEX ", "ADD CONSTRAINT "}) {
+        const auto at = s.find(verb);
+        if (at == std::string::npos) continue;
+        std::string name;
+        for (auto i = s.find('"', at) + 1; i < s.size(); ++i) {  // "" inside is one "
+            if (s[i] == '"' && (i + 1 >= s.size() || s[i + 1] != '"')) return name;
+            if (s[i] == '"') ++i;
+            name += s[i];
+        }
+        return name;
+    }
+    return {};
+}
+
 }  // namespace
 
 void SchemaEditor::execute(const std::string& sql) {
@@ -192,15 +209,39 @@ void SchemaEditor::alter_field(const ModelMeta& before, const ModelMeta& after, 
 }
 
 void SchemaEditor::rename_table(const ModelMeta& before, const ModelMeta& after) {
-    if (before.table != after.table)
+    if (before.table != after.table) {
         execute("ALTER TABLE " + d_.quote(before.table) + " RENAME TO " + d_.quote(after.table));
+        rename_derived_names(before, after);
+    }
     // link tables named after the model's table follow it, as in Django
     for (const FieldMeta* f : before.relations) {
         if (!f->relation->through) continue;
         const FieldMeta* g = after.find(f->name);
-        if (g && g->relation && g->relation->through && g->relation->through->table != f->relation->through->table)
+        if (g && g->relation && g->relation->through && g->relation->through->table != f->relation->through->table) {
             execute("ALTER TABLE " + d_.quote(f->relation->through->table) + " RENAME TO " +
                     d_.quote(g->relation->through->table));
+            rename_derived_names(*f->relation->through, *g->relation->through);
+        }
+    }
+}
+
+// Generated index and constraint names start with the table's name and hash it, so after a
+// rename the ones the table has are not the ones its state names: migrate --check saw them as
+// missing and extra, and later operations that find them by name missed them. They follow
+// the table: an index is dropped and made again under its new name (SQLite cannot rename
+// one), a constraint (PostgreSQL's unique_together and foreign keys) is renamed.
+void SchemaEditor::rename_derived_names(const ModelMeta& before, const ModelMeta& after) {
+    const auto old_sql = detail::create_table_sql(before, d_), new_sql = detail::create_table_sql(after, d_);
+    for (std::size_t i = 1; i < old_sql.size() && i < new_sql.size(); ++i) {  // [0]: CREATE TABLE
+        const std::string from = created_name(old_sql[i]), to = created_name(new_sql[i]);
+        if (from.empty() || to.empty() || from == to) continue;
+        if (new_sql[i].starts_with("CREATE ")) {
+            execute("DROP INDEX IF EXISTS " + d_.quote(from));
+            execute(new_sql[i]);
+        } else {
+            execute("ALTER TABLE " + d_.quote(after.table) + " RENAME CONSTRAINT " + d_.quote(from) + " TO " +
+                    d_.quote(to));
+        }
     }
 }
 

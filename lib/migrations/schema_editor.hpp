@@ -42,6 +42,8 @@ class SchemaEditor {
     void remake(const ModelMeta& before, const ModelMeta& after,
                 const std::vector<std::pair<std::string, std::string>>& renamed = {});
     std::string column_sql(const FieldMeta& f) const;
+    /// After a table rename: its generated index and constraint names follow the table's.
+    void rename_derived_names(const ModelMeta& before, const ModelMeta& after);
     void add_field_per_row(const ModelMeta& before, const ModelMeta& after, const FieldMeta& f);
     detail::Connection* c_;
     const sql::Dialect& d_;
