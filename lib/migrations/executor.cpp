@@ -85,7 +85,7 @@ class Context final : public MigrationContext {
 
 // One operation's DDL between the states before and after it (their metas built on demand,
 // once each); backwards swaps them.
-void run_operation(const Json& op, SchemaEditor& ed, const std::function<const Metas&()>& before_metas,
+void run_operation_json(const Json& op, SchemaEditor& ed, const std::function<const Metas&()>& before_metas,
                    const std::function<const Metas&()>& after_metas, bool backwards, const std::string& alias,
                    const std::string& context) {
     const auto type = str(op, "type");
@@ -151,6 +151,18 @@ void run_operation(const Json& op, SchemaEditor& ed, const std::function<const M
     } else {  // indexes, constraints, unique_together
         const auto model = str(op, "model");
         ed.alter_options(from(model), to(model));
+    }
+}
+
+// A malformed operation (a key missing, a value of the wrong JSON type) is the migration
+// file's error, named by its context, not nlohmann's exception.
+void run_operation(const Json& op, SchemaEditor& ed, const std::function<const Metas&()>& before_metas,
+                   const std::function<const Metas&()>& after_metas, bool backwards, const std::string& alias,
+                   const std::string& context) {
+    try {
+        run_operation_json(op, ed, before_metas, after_metas, backwards, alias, context);
+    } catch (const Json::exception& e) {
+        throw FieldError(context + ": malformed operation " + op.dump().substr(0, 200) + " (" + e.what() + ")");
     }
 }
 

@@ -159,7 +159,22 @@ void state_forwards(const Json& op, ProjectState& state, const std::string& cont
     }
 }
 
+namespace {
+std::string describe_json(const Json& op);
+}  // namespace
+
+// For messages: never throws on a malformed operation (the message is about it).
 std::string describe(const Json& op) {
+    try {
+        return describe_json(op);
+    } catch (const Json::exception&) {
+        return op.is_object() && op.contains("type") && op["type"].is_string() ? op["type"].get<std::string>()
+                                                                                 : "malformed operation";
+    }
+}
+
+namespace {
+std::string describe_json(const Json& op) {
     const auto type = op.value("type", "");
     if (type == "CreateModel") return "Create model " + str(op, "name");
     if (type == "DeleteModel") return "Delete model " + str(op, "name");
@@ -179,6 +194,7 @@ std::string describe(const Json& op) {
     if (type == "RunCode") return "Run code " + str(op, "name");
     return type;
 }
+}  // namespace
 
 std::string name_fragment(const Json& op) {
     const auto type = op.value("type", "");

@@ -337,17 +337,28 @@ StateMetas::StateMetas(const ProjectState& state) {
             if (fs.primary_key) pk = &fs;
         m.auto_field = pk && pk->auto_increment && pk->type == ColumnType::Integer ? AutoField::Integer : AutoField::BigInt;
         m.unique_together = ms.unique_together;
-        for (const auto& i : ms.indexes)
-            m.indexes.emplace_back(i.at("fields").get<std::vector<std::string>>(), i.at("name").get<std::string>());
-        for (const auto& c : ms.constraints) {
-            const auto name = c.at("name").get<std::string>();
-            if (c.at("type") == "check") {
-                m.constraints.emplace_back(CheckConstraint(q_from_json(c.at("condition")), name));
-            } else {
-                std::optional<Q> cond;
-                if (c.contains("condition")) cond = q_from_json(c["condition"]);
-                m.constraints.emplace_back(UniqueConstraint(c.at("fields").get<std::vector<std::string>>(), name, cond));
+        // indexes and constraints are kept as the migration files wrote them: a malformed one
+        // is the file's error (FieldError), not nlohmann's
+        const Json* current = nullptr;
+        try {
+            for (const auto& i : ms.indexes) {
+                current = &i;
+                m.indexes.emplace_back(i.at("fields").get<std::vector<std::string>>(), i.at("name").get<std::string>());
             }
+            for (const auto& c : ms.constraints) {
+                current = &c;
+                const auto name = c.at("name").get<std::string>();
+                if (c.at("type") == "check") {
+                    m.constraints.emplace_back(CheckConstraint(q_from_json(c.at("condition")), name));
+                } else {
+                    std::optional<Q> cond;
+                    if (c.contains("condition")) cond = q_from_json(c["condition"]);
+                    m.constraints.emplace_back(UniqueConstraint(c.at("fields").get<std::vector<std::string>>(), name, cond));
+                }
+            }
+        } catch (const Json::exception& e) {
+            throw FieldError("migration state of " + label + ": malformed index or constraint " +
+                             current->dump().substr(0, 200) + " (" + e.what() + ")");
         }
     }
     for (auto& [label, m] : metas_) {

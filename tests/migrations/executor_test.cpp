@@ -79,3 +79,36 @@ TEST_CASE("AlterModelTable and RenameModel: the table's generated index names fo
     CHECK(mig::schema_drift(set.state_before("0001_initial"), "mx").empty());
     dorm::disconnect("mx");
 }
+
+TEST_CASE("a malformed index or constraint in a migration is a FieldError naming it, not a JSON exception") {
+    // Found by fuzz/migration.cpp: {"kind": "check"} instead of {"type": "check"} escaped as
+    // nlohmann::json's out_of_range from building the state's models.
+    dorm::connect("sqlite3://:memory:", {.alias = "mx"});
+    Dir dir;
+    dir.write("0001_initial.json", kInitial);
+    struct Case {
+        const char* op;
+        const char* says;
+    };
+    const Case cases[] = {
+        {R"({"type": "AddConstraint", "model": "mxbook", "constraint": {"kind": "check", "name": "c"}})", "malformed"},
+        {R"({"type": "AddConstraint", "model": "mxbook", "constraint": {"type": "unique", "name": "u", "fields": 3}})",
+         "malformed"},
+        {R"({"type": "AddIndex", "model": "mxbook", "index": {"name": "i", "fields": "title"}})", "malformed"},
+        {R"({"type": "AddIndex", "model": "mxbook", "index": 5})", "malformed"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.op);
+        dir.write("0002_bad.json", std::string(R"({"dependencies": ["0001_initial"], "operations": [)") + c.op + "]}");
+        std::ostringstream log;
+        try {
+            const auto set = mig::MigrationSet::load(dir.path.string());
+            (void)set.state_before();
+            mig::run_plan(set, mig::plan(set, "mx", std::nullopt), "mx", log);
+            FAIL("no error");
+        } catch (const dorm::FieldError& e) {
+            CHECK(std::string(e.what()).find(c.says) != std::string::npos);
+        }
+    }
+    dorm::disconnect("mx");
+}
