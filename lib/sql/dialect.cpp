@@ -10,6 +10,11 @@ const Dialect& sqlite_dialect();
 const Dialect& postgresql_dialect();
 
 void Dialect::quote_to(std::string& out, std::string_view ident) const {
+    // Neither SQLite nor PostgreSQL can take a NUL in a name, and the statement's text would
+    // end at it (an annotation name "n\0" cut the SELECT short; found by fuzz/annotate.cpp).
+    if (ident.find('\0') != std::string_view::npos)
+        throw FieldError("a name cannot contain a NUL character: '" +
+                         std::string(ident.substr(0, ident.find('\0'))) + "\\0...'");
     out += '"';
     if (ident.find('"') == std::string_view::npos) {
         out.append(ident);
