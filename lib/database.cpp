@@ -461,7 +461,9 @@ std::string mask_url(const std::string& url) {
     // masks the scheme's tail too.
     auto scheme = out.find("://");
     const auto start = scheme == std::string::npos ? 0 : scheme + 3;
-    auto at = out.rfind('@', out.find('?'));
+    // (the query starts after the scheme: a '?' before it is a malformed scheme's, and the
+    // password after it must still be masked; found by fuzz/url.cpp)
+    auto at = out.rfind('@', out.find('?', start));
     if (at != std::string::npos && at > start) {
         auto colon = out.find(':', start);
         if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");

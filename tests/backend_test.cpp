@@ -156,6 +156,25 @@ TEST_CASE("mask_url hides passwords with '@' in them, quoted ones and ones in th
     CHECK(mask_url("postgresql://h/db?password=secret&sslmode=require") ==
           "postgresql://h/db?password=***&sslmode=require");
     CHECK(mask_url("postgresql://u@h/db?x=a@b") == "postgresql://u@h/db?x=a@b");
+    // a '?' in a (malformed) scheme is not the query's: the password is still masked
+    CHECK(mask_url("post?gres://u:secret@h/db") == "post?gres://u:***@h/db");
+    try {
+        connect("po?stgres://u:secret@h/db");
+        FAIL("no error");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).find("secret") == std::string::npos);
+    }
+}
+
+TEST_CASE_FIXTURE(testdb::Fresh, "an annotation name with a NUL is refused; quotes in one are quoted") {
+    // Found by fuzz/annotate.cpp: the NUL ended the statement's text inside the quoted name.
+    const std::string nul("n\0x", 3);
+    CHECK_THROWS_WITH_AS((void)testmodels::Author::objects().annotate(nul, Count("id")).to_vector(),
+                         doctest::Contains("NUL"), FieldError);
+    testmodels::Author::objects().create([](testmodels::Author& a) { a.name = "Q"; });
+    const auto rows = testmodels::Author::objects().annotate("a\"b", Count("id")).values("a\"b").to_json();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0]["a\"b"] == 1);
 }
 
 // ---- prepared statements -----------------------------------------------------------------
