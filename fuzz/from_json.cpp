@@ -1,17 +1,35 @@
-// SLOT (issue 12, item 5): the harness for dorm::from_json<T> request bodies
-// (include/dorm/web/, being written on main). Compiled and runnable, but it checks nothing
-// until that API lands; then complete it as follows and drop it from fuzz_slots in
-// fuzz/meson.build:
-//   * input: a JSON body, read by from_json<fz::Entry> (and fz::Tag for a string key);
-//   * invariants: only dorm::Error escapes (fuzz::guarded), a bad body is a ValidationError
-//     naming the field; a body that reads back saves (full_clean passes or throws
-//     ValidationError) and to_json(from_json(body)) read again gives the same object;
-//   * seeds: fuzz/corpus/from_json/.
+// SLOT (issue 12, item 5): dorm::from_json<T> request bodies (include/dorm/web/json_io.hpp).
+// The header is on main (8e369c6) but detail::parse_body/assign_from_json are not in lib/ yet,
+// so the harness body is compiled only with -DDORM_FUZZ_WEB (meson: fuzz_web=true) and
+// otherwise returns at once. When lib/ implements them: turn the option on by default (or
+// drop the #if), and run it in .ci/steps/40-fuzz (move it from SLOTS to HARNESSES).
+// Input: a JSON body read as an fz::Entry (mode byte even) or an fz::Tag (a string key).
+// Invariants (fuzz/README.md): only dorm::Error escapes (a bad body is a ValidationError);
+// an object that reads back saves inside a transaction the harness rolls back, or refuses
+// with a dorm::Error (IntegrityError for the foreign key to no blog).
 
 #include "common.hpp"
 
+#ifdef DORM_FUZZ_WEB
+#include <dorm/web/json_io.hpp>
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    (void)data;
-    (void)size;
+    fuzz::setup_database();
+    if (size < 1 || size > 4096) return 0;
+    const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+    fuzz::guarded([&] {
+        dorm::Atomic outer;
+        if (data[0] % 2 == 0) {
+            auto e = dorm::from_json<fz::Entry>(body);
+            e.save();
+        } else {
+            auto t = dorm::from_json<fz::Tag>(body);
+            t.save();
+        }
+        outer.rollback();
+    });
     return 0;
 }
+#else
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }
+#endif
