@@ -1,8 +1,7 @@
-// SLOT (issue 12, item 5): dorm::FilterSet<T> query strings (include/dorm/web/filterset.hpp).
-// The header is on main (8e369c6) but detail::parse_filters/check_filterset are not in lib/
-// yet, so the harness body is compiled only with -DDORM_FUZZ_WEB (meson: fuzz_web=true) and
-// otherwise returns at once. When lib/ implements them: turn the option on by default (or
-// drop the #if), and run it in .ci/steps/40-fuzz (move it from SLOTS to HARNESSES).
+// dorm::FilterSet<T> query strings (include/dorm/web/filterset.hpp).
+// Completed after lib/web/ landed on main (449e9dd); compiled with -Dfuzz_web=true (the
+// default). Not yet run in CI: run it once, then move it from SLOTS to HARNESSES in
+// .ci/steps/40-fuzz.
 // Input: a query string "k=v&k2=v2" (no percent-decoding: the app has decoded it), applied by
 // a FilterSet<fz::Entry> whitelisting a few fields, lookups and orderings.
 // Invariants (fuzz/README.md): only dorm::Error escapes (a bad parameter is a

@@ -1,8 +1,7 @@
-// SLOT (issue 12, item 5): dorm::from_json<T> request bodies (include/dorm/web/json_io.hpp).
-// The header is on main (8e369c6) but detail::parse_body/assign_from_json are not in lib/ yet,
-// so the harness body is compiled only with -DDORM_FUZZ_WEB (meson: fuzz_web=true) and
-// otherwise returns at once. When lib/ implements them: turn the option on by default (or
-// drop the #if), and run it in .ci/steps/40-fuzz (move it from SLOTS to HARNESSES).
+// dorm::from_json<T> request bodies (include/dorm/web/json_io.hpp).
+// Completed after lib/web/ landed on main (449e9dd); compiled with -Dfuzz_web=true (the
+// default). Not yet run in CI: run it once, then move it from SLOTS to HARNESSES in
+// .ci/steps/40-fuzz.
 // Input: a JSON body read as an fz::Entry (mode byte even) or an fz::Tag (a string key).
 // Invariants (fuzz/README.md): only dorm::Error escapes (a bad body is a ValidationError);
 // an object that reads back saves inside a transaction the harness rolls back, or refuses
