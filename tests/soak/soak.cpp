@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     using clock = std::chrono::steady_clock;
     const auto start = clock::now();
     const auto until = start + std::chrono::seconds(seconds);
-    std::vector<Tally> tallies(std::size_t(threads));
+    std::vector<Tally> tallies(static_cast<std::size_t>(threads));
     std::vector<std::thread> pool;
     for (int i = 0; i < threads; ++i)
         pool.emplace_back(work, std::cref(counters), until, unsigned(1000 + i), std::ref(tallies[std::size_t(i)]));
