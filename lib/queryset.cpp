@@ -222,7 +222,11 @@ struct Stream::Impl {
     Impl(const Query& q, const std::string& alias, std::size_t chunk)
         : conn(connection(alias)), hydrator(q, alias), chunk_size(std::max<std::size_t>(1, chunk)) {
         Sql sql = sql::compile(q.select(), conn.dialect());
-        if (!conn.dialect().features().server_side_cursors) {
+        // Without prepared statements (a transaction pooler), a cursor held across
+        // transactions could be on another server by the next FETCH: outside a
+        // transaction the rows come through one statement.
+        const bool pooled_autocommit = !conn.prepared_statements && conn.savepoints.empty();
+        if (!conn.dialect().features().server_side_cursors || pooled_autocommit) {
             cursor.emplace(conn, std::move(sql));
             return;
         }
