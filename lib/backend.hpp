@@ -58,6 +58,9 @@ class Connection {
     bool needs_rollback = false;
     std::size_t savepoint_counter = 0;
     std::string alias;
+    /// ConnectOptions::prepared_statements: false keeps no state on the server between
+    /// statements outside a transaction (a transaction-pooling PgBouncer may switch servers).
+    bool prepared_statements = true;
 
    protected:
     /// Backends call it before closing their handle: statements must go first.
@@ -128,7 +131,8 @@ void capture(const std::string& sql, const std::vector<Value>& params);
 
 // Backend factories.
 std::unique_ptr<Connection> open_sqlite(const std::string& path);
-std::unique_ptr<Connection> open_postgresql(const std::string& conninfo);
+/// `prepared`: false sends every statement unprepared (PQexecParams, the unnamed statement).
+std::unique_ptr<Connection> open_postgresql(const std::string& conninfo, bool prepared);
 /// Throws ConfigError (naming `url`, password masked) when libpq would refuse the conninfo:
 /// bad syntax, an unknown option, a port that is not a number from 1 to 65535.
 void check_postgresql_conninfo(const std::string& conninfo, const std::string& url);

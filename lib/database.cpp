@@ -23,6 +23,7 @@ struct AliasConfig {
     std::string target;  ///< file path / memdb URI, or libpq conninfo
     std::size_t pool_size = 4;
     std::size_t statement_cache_size = 256;
+    bool prepared_statements = true;
     std::atomic<bool> closed{false};
     std::unique_ptr<Connection> keeper;  ///< holds a :memory: database alive
     std::mutex pool_mutex;
@@ -60,8 +61,9 @@ thread_local std::vector<CaptureQueries*> active_captures;
 
 std::unique_ptr<Connection> open(const AliasConfig& cfg, const std::string& alias) {
     std::unique_ptr<Connection> c = cfg.vendor == "sqlite" ? open_sqlite(cfg.target)
-                                                           : open_postgresql(cfg.target);
+                                                           : open_postgresql(cfg.target, cfg.prepared_statements);
     c->alias = alias;
+    c->prepared_statements = cfg.prepared_statements;
     c->set_statement_cache_capacity(cfg.statement_cache_size);
     for (const auto& s : c->dialect().session_setup_sql()) c->execute(s);
     return c;
@@ -112,25 +114,68 @@ std::size_t parse_count(std::string_view s, const std::string& url, std::string_
     return n;
 }
 
-// Takes dorm's own `statement_cache_size=N` out of the query string (the driver would
-// refuse it) and returns N; the rest of the query is left as written.
-std::optional<std::size_t> take_cache_size(std::string& rest, const std::string& url) {
+// prepare=false|true (also 0/1, off/on, no/yes).
+bool parse_flag(std::string_view s, const std::string& url, std::string_view what) {
+    if (s == "true" || s == "1" || s == "on" || s == "yes") return true;
+    if (s == "false" || s == "0" || s == "off" || s == "no") return false;
+    bad_url(url, std::string(what) + " '" + std::string(s) + "' is not a boolean (true or false)");
+}
+
+// dorm's own options in a URL (the driver would refuse them): `statement_cache_size=N`
+// and `prepare=false`.
+bool take_own_option(AliasConfig& cfg, std::string_view kv, const std::string& url) {
+    constexpr std::string_view cache = "statement_cache_size=", prepare = "prepare=";
+    if (kv.starts_with(cache)) {
+        cfg.statement_cache_size = parse_count(kv.substr(cache.size()), url, "statement_cache_size");
+        return true;
+    }
+    if (kv.starts_with(prepare)) {
+        cfg.prepared_statements = parse_flag(kv.substr(prepare.size()), url, "prepare");
+        return true;
+    }
+    return false;
+}
+
+// Takes dorm's own options out of the query string; the rest is left as written.
+void take_own_options(AliasConfig& cfg, std::string& rest, const std::string& url) {
     const auto q = rest.find('?');
-    if (q == std::string::npos) return std::nullopt;
-    constexpr std::string_view key = "statement_cache_size=";
+    if (q == std::string::npos) return;
     std::string kept;
-    std::optional<std::size_t> n;
+    bool taken = false;
     std::string_view query = std::string_view(rest).substr(q + 1);
     while (true) {
         const auto amp = query.find('&');
         std::string_view kv = query.substr(0, amp);
-        if (kv.starts_with(key)) n = parse_count(kv.substr(key.size()), url, "statement_cache_size");
+        if (take_own_option(cfg, kv, url)) taken = true;
         else kept += (kept.empty() ? "" : "&") + std::string(kv);
         if (amp == std::string_view::npos) break;
         query = query.substr(amp + 1);
     }
-    if (n) rest = rest.substr(0, q) + (kept.empty() ? "" : "?" + kept);
-    return n;
+    if (taken) rest = rest.substr(0, q) + (kept.empty() ? "" : "?" + kept);
+}
+
+// The same in libpq's key=value form: bare `key=value` words (quoted values are libpq's).
+void take_own_conninfo_options(AliasConfig& cfg, std::string& rest, const std::string& url) {
+    std::string kept;
+    std::size_t i = 0;
+    while (i < rest.size()) {
+        if (rest[i] == ' ') {
+            ++i;
+            continue;
+        }
+        std::size_t end = i;
+        for (bool quoted = false; end < rest.size(); ++end) {
+            const char c = rest[end];
+            if (c == '\\') ++end;  // an escaped character
+            else if (c == '\'') quoted = !quoted;
+            else if (c == ' ' && !quoted) break;
+        }
+        end = std::min(end, rest.size());
+        const std::string_view word = std::string_view(rest).substr(i, end - i);
+        if (!take_own_option(cfg, word, url)) kept += (kept.empty() ? "" : " ") + std::string(word);
+        i = end;
+    }
+    rest = kept;
 }
 
 // libpq's conninfo value: quoted, with ' and \ escaped.
@@ -229,7 +274,7 @@ bool is_key_value_form(const std::string& rest) {
 }
 
 void parse_sqlite(AliasConfig& cfg, std::string rest, const std::string& url) {
-    if (auto n = take_cache_size(rest, url)) cfg.statement_cache_size = *n;
+    take_own_options(cfg, rest, url);
     if (rest.empty())
         bad_url(url, "it names no file (sqlite3://app.db or sqlite3://:memory:)");
     if (rest == ":memory:") {
@@ -244,9 +289,10 @@ void parse_sqlite(AliasConfig& cfg, std::string rest, const std::string& url) {
 
 void parse_postgresql(AliasConfig& cfg, std::string rest, const std::string& url) {
     if (is_key_value_form(rest)) {
+        take_own_conninfo_options(cfg, rest, url);
         cfg.target = rest;
     } else {
-        if (auto n = take_cache_size(rest, url)) cfg.statement_cache_size = *n;
+        take_own_options(cfg, rest, url);
         cfg.target = postgres_url_conninfo(rest, url);
     }
     check_postgresql_conninfo(cfg.target, url);
@@ -257,11 +303,12 @@ std::string lowercase(std::string s) {
     return s;
 }
 
-// A statement_cache_size in the URL wins over ConnectOptions (the URL is the deployment's).
-std::shared_ptr<AliasConfig> parse_url(const std::string& url, std::size_t statement_cache_size) {
+// Options in the URL win over ConnectOptions (the URL is the deployment's).
+std::shared_ptr<AliasConfig> parse_url(const std::string& url, const ConnectOptions& options) {
     auto cfg = std::make_shared<AliasConfig>();
     cfg->url = url;
-    cfg->statement_cache_size = statement_cache_size;
+    cfg->statement_cache_size = options.statement_cache_size;
+    cfg->prepared_statements = options.prepared_statements;
     auto sep = url.find("://");
     if (sep == std::string::npos || sep == 0)
         throw ConfigError("malformed database URL '" + mask_url(url) +
@@ -478,7 +525,7 @@ std::string mask_url(const std::string& url) {
 
 void connect(const std::string& url, const ConnectOptions& options) {
     using namespace detail;
-    auto cfg = parse_url(url, options.statement_cache_size);
+    auto cfg = parse_url(url, options);
     cfg->pool_size = options.pool_size;
     // Open once now, so a bad path or an unreachable server fails here, not on first use.
     auto first = open(*cfg, options.alias);

@@ -164,7 +164,8 @@ DeleteResult erase(const Query& q, const Value* signalled_pk) {
     const ModelMeta& m = q.model();
     if (q.is_sliced()) throw NotSupportedError("Cannot use 'limit' or 'offset' with erase() (" + m.name + ")");
     link_relations();
-    Connection& c = connection(q.alias());
+    const std::string alias = write_alias(m, q.chosen_alias());
+    Connection& c = connection(alias);
     if (m.reverse.empty()) {  // nothing points here: one DELETE
         try {
             Cursor cur(c, sql::compile(q.remove(), c.dialect()));
@@ -177,12 +178,13 @@ DeleteResult erase(const Query& q, const Value* signalled_pk) {
             rethrow_integrity(m, nullptr, e);
         }
     }
-    Atomic tx(q.alias());
+    Atomic tx(alias);
     Query ids_query = q;
+    ids_query.set_alias(alias);
     ids_query.clear_ordering();
     std::vector<Value> ids;
     for (auto& row : fetch_values(ids_query, {"pk"})) ids.push_back(std::move(row[0]));
-    Collector collector(q.alias(), &m, signalled_pk);
+    Collector collector(alias, &m, signalled_pk);
     collector.collect(m, ids);
     DeleteResult r = collector.run();
     tx.commit();

@@ -16,7 +16,8 @@ std::vector<const FieldMeta*> not_loaded(const ModelMeta& m, const std::vector<c
 }
 }  // namespace
 
-Hydrator::Hydrator(const Query& q) : model_(q.model()), alias_(q.alias()), related_(q.related()) {
+Hydrator::Hydrator(const Query& q, const std::string& alias)
+    : model_(q.model()), alias_(alias), pinned_(q.chosen_alias().has_value()), related_(q.related()) {
     const auto loaded = q.loaded_fields();
     columns_.reserve(loaded.size());
     for (std::size_t i = 0; i < loaded.size(); ++i) columns_.push_back({loaded[i], int(i)});
@@ -31,7 +32,8 @@ Hydrator::Hydrator(const Query& q) : model_(q.model()), alias_(q.alias()), relat
     }
 }
 
-Hydrator::Hydrator(const ModelMeta& m, const std::string& alias, const Row& row) : model_(m), alias_(alias) {
+Hydrator::Hydrator(const ModelMeta& m, const std::string& alias, bool pinned, const Row& row)
+    : model_(m), alias_(alias), pinned_(pinned) {
     std::vector<const FieldMeta*> loaded;
     for (int i = 0; i < row.columns(); ++i) {
         const FieldMeta* f = m.find(row.column_name(i));
@@ -46,7 +48,7 @@ Hydrator::Hydrator(const ModelMeta& m, const std::string& alias, const Row& row)
 
 void Hydrator::fill(void* obj, ModelBase& base, const Row& row) const {
     for (const Column& c : columns_) c.field->access->read(obj, row, c.index);
-    if (alias_ != "default") base.set_alias(alias_);
+    remember_alias(base);
     if (!deferred_.empty()) base.state().deferred = deferred_;
     for (const FieldMeta* f : model_.relations) f->access->attach(obj, true);
     if (!related_.empty()) fill_related(obj, row);
@@ -57,6 +59,11 @@ void Hydrator::fill(void* obj, ModelBase& base, const Row& row) const {
         for (std::size_t k = 0; k < annotation_names_->size(); ++k)
             st.annotations.push_back(row.get_value(annotations_at_ + int(k)));
     }
+}
+
+// No InstanceState is made for the common case: unpinned, from "default".
+void Hydrator::remember_alias(ModelBase& base) const {
+    if (pinned_ || alias_ != "default" || base.state_if()) base.set_loaded_alias(alias_, pinned_);
 }
 
 void Hydrator::single_row(void* obj) const {
@@ -79,7 +86,7 @@ void Hydrator::fill_related(void* obj, const Row& row) const {
             void* child = r.field->access->cached(parent, true);
             for (int j = 0; j < n; ++j) r.model->columns[std::size_t(j)]->access->read(child, row, col + j);
             for (const FieldMeta* f : r.model->relations) f->access->attach(child, true);
-            if (alias_ != "default") r.model->ops.base(child)->set_alias(alias_);
+            remember_alias(*r.model->ops.base(child));
             objs[i] = child;
         }
         col += n;

@@ -15,10 +15,11 @@ namespace dorm::detail {
 
 class Hydrator {
    public:
-    /// For rows as Query::build(Selection::rows()) selects them.
-    explicit Hydrator(const Query& q);
+    /// For rows as Query::build(Selection::rows()) selects them, read from `alias` (the
+    /// objects remember it, pinned when the query chose it with using_db).
+    Hydrator(const Query& q, const std::string& alias);
     /// For raw(): columns matched to fields by name (other columns are left out).
-    Hydrator(const ModelMeta& m, const std::string& alias, const Row& row);
+    Hydrator(const ModelMeta& m, const std::string& alias, bool pinned, const Row& row);
 
     /// Fills obj (a new default object) from the current row.
     void fill(void* obj, ModelBase& base, const Row& row) const;
@@ -33,7 +34,10 @@ class Hydrator {
     void fill_related(void* obj, const Row& row) const;
 
     const ModelMeta& model_;
+    void remember_alias(ModelBase& base) const;
+
     std::string alias_;
+    bool pinned_ = false;
     std::vector<Column> columns_;
     std::vector<const FieldMeta*> deferred_;
     std::vector<Query::Related> related_;

@@ -9,6 +9,7 @@
 #include "dorm/field.hpp"
 #include "dorm/model_base.hpp"
 #include "dorm/query.hpp"
+#include "dorm/routing.hpp"
 #include "dorm/queryset_core.hpp"
 #include "dorm/signals.hpp"
 #include "dorm/transaction.hpp"
@@ -25,9 +26,17 @@ InstanceState& ModelBase::state() {
     return *state_;
 }
 
-void ModelBase::set_alias(const std::string& alias) {
-    if (!state_ && alias == "default") return;
+void ModelBase::set_alias(const std::string& alias) { set_loaded_alias(alias, true); }
+
+void ModelBase::set_loaded_alias(const std::string& alias, bool pinned) {
+    if (!state_ && !pinned && alias == "default") return;
     state().alias = alias;
+    state_->pinned = pinned;
+}
+
+std::optional<std::string> ModelBase::pinned_alias() const {
+    if (state_ && state_->pinned) return state_->alias;
+    return std::nullopt;
 }
 
 namespace {
@@ -128,9 +137,17 @@ void with_save_signals(const ModelMeta& m, void* obj, ModelBase& base, Write&& w
     send_signal(SignalKind::post_save, m, obj, {.created = created});
     tx.commit();
 }
+
+// Where an instance's write goes (API.md §14); the instance is then saved there.
+const std::string& route_write(const ModelMeta& m, ModelBase& base) {
+    const auto pinned = base.pinned_alias();
+    base.set_loaded_alias(route(m, Intent::write, pinned, &base.db_alias()), pinned.has_value());
+    return base.db_alias();
+}
 }  // namespace
 
 void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    route_write(m, base);
     with_save_signals(m, obj, base, [&] {
         insert_row(m, obj, base);
         return true;
@@ -139,6 +156,7 @@ void insert_instance(const ModelMeta& m, void* obj, ModelBase& base) {
 
 void save_instance(const ModelMeta& m, void* obj, ModelBase& base,
                    const std::vector<std::string>* update_fields) {
+    route_write(m, base);
     with_save_signals(m, obj, base, [&] { return save_row(m, obj, base, update_fields); });
 }
 
@@ -161,11 +179,15 @@ class SelfSink final : public RowSink {
 }  // namespace
 
 void refresh_instance(const ModelMeta& m, void* obj, ModelBase& base) {
+    // From where it was loaded or saved, as Django; it stays pinned or not as it was.
+    const bool pinned = base.pinned_alias().has_value();
+    const std::string alias = base.db_alias();
     Query q(m);
-    q.set_alias(base.db_alias());
+    q.set_alias(alias);
     q.add_filter("pk", Operand(m.pk_field().access->get(obj)), false);
     SelfSink sink(obj, base);
     fetch(q, sink);
+    base.set_loaded_alias(alias, pinned);
     if (!sink.used_) throw DoesNotExist(does_not_exist_message(m));
 }
 
@@ -174,12 +196,13 @@ DeleteResult erase_instance(const ModelMeta& m, void* obj, ModelBase& base) {
         throw Error(m.name + " object can't be deleted because its " + m.pk_field().name +
                     " attribute is not set");
     Query q(m);
-    q.set_alias(base.db_alias());
+    const std::string& alias = route_write(m, base);
+    q.set_alias(alias);
     const Value pk = m.pk_field().access->get(obj);
     q.add_filter("pk", Operand(pk), false);
     DeleteResult r;
     if (has_receivers(SignalKind::pre_delete, m) || has_receivers(SignalKind::post_delete, m)) {
-        Atomic tx(base.db_alias());
+        Atomic tx(alias);
         send_signal(SignalKind::pre_delete, m, obj);
         r = erase(q, &pk);  // the cascades send theirs; this row's are sent here
         send_signal(SignalKind::post_delete, m, obj);
@@ -240,7 +263,7 @@ void full_clean_instance(const ModelMeta& m, const void* obj, const ModelBase& b
     // Uniqueness, as Django's validate_unique: one query per unique field or group.
     auto others = [&](std::vector<std::pair<const FieldMeta*, Value>> lookups) {
         Query q(m);
-        q.set_alias(base.db_alias());
+        q.set_alias(base.pinned_alias());
         for (auto& [f, v] : lookups) q.add_filter(f->name, Operand(v), false);
         if (!pk_unset(m, obj)) q.add_filter("pk", Operand(m.pk_field().access->get(obj)), true);
         return exists(q);

@@ -28,19 +28,26 @@ Value key_of(const FieldMeta& f, const void* obj) {
 
 using KeySet = std::unordered_map<Value, bool, KeyHash>;
 
+// Where the prefetch queries go: the parent query's using_db, else routed like it; the
+// dialect is the one the parents were read from (for the parameter limit).
+struct Source {
+    std::optional<std::string> chosen;
+    const sql::Dialect& dialect;
+};
+
 // Rows of `target` matching `narrow` for each batch of keys; `owners` gets each row's
 // owner key (the extra column, or the value of `by` on the row).
-std::shared_ptr<void> load(const ModelMeta& target, const std::string& alias,
+std::shared_ptr<void> load(const ModelMeta& target, const Source& alias,
                            const std::vector<Value>& keys,
                            const std::function<void(Query&, const std::vector<Value>&)>& narrow,
                            std::vector<Value>* owners) {
     auto vec = target.ops.make_vector();
-    const std::size_t batch = std::max<std::size_t>(1, connection(alias).dialect().features().max_params - 10);
+    const std::size_t batch = std::max<std::size_t>(1, alias.dialect.features().max_params - 10);
     for (std::size_t start = 0; start < keys.size(); start += batch) {
         std::vector<Value> part(keys.begin() + long(start),
                                 keys.begin() + long(std::min(keys.size(), start + batch)));
         Query q(target);
-        q.set_alias(alias);
+        q.set_alias(alias.chosen);
         narrow(q, part);
         OpsSink sink(target, vec.get());
         fetch(q, sink, owners);
@@ -56,7 +63,7 @@ std::vector<Value> distinct_keys(const std::vector<void*>& objs, const FieldMeta
     return out;
 }
 
-void level(const std::string& alias, const ModelMeta& m, const std::vector<void*>& objs,
+void level(const Source& alias, const ModelMeta& m, const std::vector<void*>& objs,
            const std::vector<std::string>& parts, std::size_t i, const Query* parents) {
     if (objs.empty() || i == parts.size()) return;
     const std::string& name = parts[i];
@@ -120,7 +127,7 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
             // however many parents, instead of batches of keys.
             vec = target->ops.make_vector();
             Query q(*target);
-            q.set_alias(alias);
+            q.set_alias(alias.chosen);
             q.add_filter(decl.name + "__in", Operand(std::make_shared<const Query>(*parents)), false);
             OpsSink sink(*target, vec.get());
             fetch(q, sink);
@@ -155,6 +162,8 @@ void level(const std::string& alias, const ModelMeta& m, const std::vector<void*
 }  // namespace
 
 void prefetch(const Query& q, const std::vector<void*>& objects) {
+    if (objects.empty()) return;
+    const Source source{q.chosen_alias(), connection(q.model().ops.base(objects.front())->db_alias()).dialect()};
     for (const auto& path : q.prefetch()) {
         std::vector<std::string> parts;
         std::string_view p = path;
@@ -163,7 +172,7 @@ void prefetch(const Query& q, const std::vector<void*>& objects) {
         parts.emplace_back(p);
         // A parent query with its own prefetches or annotations is not reused as a subquery.
         Query parents = q;
-        level(q.alias(), q.model(), objects, parts, 0,
+        level(source, q.model(), objects, parts, 0,
               q.annotations().empty() && !q.is_combined() ? &parents : nullptr);
     }
 }

@@ -9,17 +9,21 @@
 #include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/json.hpp"
+#include "dorm/routing.hpp"
 #include "dorm/transaction.hpp"
 
 namespace dorm::detail {
 
+std::string read_alias(const Query& q) { return route(q.model(), Intent::read, q.chosen_alias()); }
+
 void fetch(const Query& q, RowSink& sink) { fetch(q, sink, nullptr); }
 
 void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
-    Connection& c = connection(q.alias());
+    const std::string alias = read_alias(q);
+    Connection& c = connection(alias);
     Cursor cur(c, sql::compile(q.select(), c.dialect()));
     const Row& row = cur.row();
-    const Hydrator hydrator(q);
+    const Hydrator hydrator(q, alias);
     void* last = nullptr;
     std::size_t rows = 0;
     while (cur.next()) {
@@ -34,13 +38,13 @@ void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
 }
 
 std::int64_t count(const Query& q) {
-    Connection& c = connection(q.alias());
+    Connection& c = connection(read_alias(q));
     Cursor cur(c, sql::compile(q.build(Selection::count()), c.dialect()));
     return cur.next() ? cur.row().get_int64(0) : 0;
 }
 
 bool exists(const Query& q) {
-    Connection& c = connection(q.alias());
+    Connection& c = connection(read_alias(q));
     Cursor cur(c, sql::compile(q.build(Selection::exists()), c.dialect()));
     return cur.next();
 }
@@ -52,7 +56,7 @@ std::int64_t update(const Query& q, const std::vector<Assignment>& set) {
         if (!f.nullable && u.set[i].second->kind == sql::Kind::Param && u.set[i].second->value.is_null())
             throw IntegrityError(q.model().name + "." + f.name + " cannot be NULL (update() with NULL)");
     }
-    Connection& c = connection(q.alias());
+    Connection& c = connection(route(q.model(), Intent::write, q.chosen_alias()));
     try {
         Cursor cur(c, sql::compile(u, c.dialect()));
         cur.next();
@@ -62,10 +66,10 @@ std::int64_t update(const Query& q, const std::vector<Assignment>& set) {
     }
 }
 
-Sql sql_of(const Query& q) { return sql::compile(q.select(), connection(q.alias()).dialect()); }
+Sql sql_of(const Query& q) { return sql::compile(q.select(), connection(read_alias(q)).dialect()); }
 
 std::string explain(const Query& q) {
-    Connection& c = connection(q.alias());
+    Connection& c = connection(read_alias(q));
     Sql s = sql::compile(q.select(), c.dialect());
     s.text = c.dialect().explain_prefix() + s.text;
     Cursor cur(c, s);
@@ -104,7 +108,7 @@ Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs) {
     Selection what{Selection::Kind::Aggregate, {}};
     for (const auto& a : aggs) what.aggregates.emplace_back(a.name, a.aggregate.node());
     sql::Select s = q.build(what);
-    Connection& c = connection(q.alias());
+    Connection& c = connection(read_alias(q));
     Json out = Json::object();
     const bool none = q.matches_nothing();
     std::optional<Cursor> cur;
@@ -145,14 +149,15 @@ Sql raw_sql(const std::string& text, std::vector<Value> params, const sql::Diale
     return s;
 }
 
-void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& text,
+void fetch_raw(const ModelMeta& m, const std::optional<std::string>& chosen, const std::string& text,
                const std::vector<Value>& params, RowSink& sink) {
+    const std::string alias = route(m, Intent::read, chosen);
     Connection& c = connection(alias);
     Sql s = raw_sql(text, params, c.dialect(), m.name + ".raw()");
     Cursor cur(c, std::move(s));
     std::optional<Hydrator> hydrator;  // columns by name, known once the statement has run
     while (cur.next()) {
-        if (!hydrator) hydrator.emplace(m, alias, cur.row());
+        if (!hydrator) hydrator.emplace(m, alias, chosen.has_value(), cur.row());
         ModelBase* base = nullptr;
         void* obj = sink.emplace(base);
         hydrator->fill(obj, *base, cur.row());
@@ -162,7 +167,7 @@ void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& 
 std::vector<std::vector<Value>> fetch_values(const Query& q, const std::vector<std::string>& fields) {
     Query values = q;
     values.set_values(fields);
-    Connection& c = connection(q.alias());
+    Connection& c = connection(read_alias(q));
     Cursor cur(c, sql::compile(values.select(), c.dialect()));
     std::vector<std::vector<Value>> out;
     const std::size_t n = fields.size();  // columns past these only serve DISTINCT ... ORDER BY
@@ -194,6 +199,10 @@ bool connection_supports_for_update(const std::string& alias) {
     return connection(alias).dialect().features().select_for_update;
 }
 
+std::string write_alias(const ModelMeta& m, const std::optional<std::string>& chosen) {
+    return route(m, Intent::write, chosen);
+}
+
 std::string does_not_exist_message(const ModelMeta& m) {
     return m.name + " matching query does not exist.";
 }
@@ -209,10 +218,15 @@ std::string multiple_objects_message(const ModelMeta& m, std::size_t n) {
 // the dialect has server-side cursors (PostgreSQL), rows come chunk_size at a time from a
 // cursor declared for the query, so memory stays flat however many rows there are.
 struct Stream::Impl {
-    Impl(const Query& q, std::size_t chunk)
-        : conn(connection(q.alias())), hydrator(q), chunk_size(std::max<std::size_t>(1, chunk)) {
+    Impl(const Query& q, std::size_t chunk) : Impl(q, read_alias(q), chunk) {}
+    Impl(const Query& q, const std::string& alias, std::size_t chunk)
+        : conn(connection(alias)), hydrator(q, alias), chunk_size(std::max<std::size_t>(1, chunk)) {
         Sql sql = sql::compile(q.select(), conn.dialect());
-        if (!conn.dialect().features().server_side_cursors) {
+        // Without prepared statements (a transaction pooler), a cursor held across
+        // transactions could be on another server by the next FETCH: outside a
+        // transaction the rows come through one statement.
+        const bool pooled_autocommit = !conn.prepared_statements && conn.savepoints.empty();
+        if (!conn.dialect().features().server_side_cursors || pooled_autocommit) {
             cursor.emplace(conn, std::move(sql));
             return;
         }

@@ -96,9 +96,9 @@ void guard_lazy_load(const RelationSite& site, const char* how) {
     std::cerr << "dorm warning: " << msg << "\n";
 }
 
-const std::string& owner_alias(const RelationSite& site, const void* member) {
+std::optional<std::string> owner_alias(const RelationSite& site, const void* member) {
     const void* owner = site.owner(member);
-    return site.rel->owner->ops.base(const_cast<void*>(owner))->db_alias();
+    return site.rel->owner->ops.base(const_cast<void*>(owner))->pinned_alias();
 }
 
 Value owner_pk(const RelationSite& site, const void* member, const char* what) {
@@ -153,8 +153,9 @@ namespace {
 using Link = std::pair<Value, Value>;  // (owner key, target key)
 
 // Link rows (owner, target) not there yet, inserted in one transaction.
-void insert_links(const RelationMeta& rel, const std::string& alias, const std::vector<Link>& pairs) {
+void insert_links(const RelationMeta& rel, const std::optional<std::string>& chosen, const std::vector<Link>& pairs) {
     if (pairs.empty()) return;
+    const std::string alias = write_alias(*rel.through, chosen);
     std::vector<Value> owners;
     for (const auto& p : pairs) owners.push_back(p.first);
     Query have(*rel.through);
@@ -180,7 +181,7 @@ void insert_links(const RelationMeta& rel, const std::string& alias, const std::
     tx.commit();
 }
 
-void delete_links(const RelationMeta& rel, const std::string& alias, const FieldMeta& fixed,
+void delete_links(const RelationMeta& rel, const std::optional<std::string>& alias, const FieldMeta& fixed,
                   const Value& key, const FieldMeta& other, const std::vector<Value>& others,
                   bool all_others) {
     if (!all_others && others.empty()) return;
@@ -207,7 +208,7 @@ void with_m2m_signals(const RelationSite& site, const void* member, M2MAction pr
     for (const auto& id : ids)
         if (id.is<std::int64_t>()) keys.push_back(id.get<std::int64_t>());
     void* obj = const_cast<void*>(site.owner(member));  // the caller's own, non-const object
-    Atomic tx(owner_alias(site, member));
+    Atomic tx(write_alias(*site.rel->through, owner_alias(site, member)));
     send_signal(SignalKind::m2m_changed, *owner, obj, {.action = pre, .ids = &keys}, site.rel->field);
     change();
     send_signal(SignalKind::m2m_changed, *owner, obj, {.action = M2MAction(int(pre) + 1), .ids = &keys}, site.rel->field);
@@ -246,7 +247,7 @@ void m2m_clear(const RelationSite& site, const void* member) {
     });
 }
 
-void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+void m2m_link(const RelationMeta& rel, const std::optional<std::string>& alias, const std::vector<Value>& owners,
               const Value& target) {
     const sql::ColumnType owner_type = rel.through_owner->key_type();
     const Value t = normalize_key(target, rel.through_target->key_type());
@@ -255,7 +256,7 @@ void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vect
     insert_links(rel, alias, pairs);
 }
 
-void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+void m2m_unlink(const RelationMeta& rel, const std::optional<std::string>& alias, const std::vector<Value>& owners,
                 const Value& target) {
     delete_links(rel, alias, *rel.through_target, target, *rel.through_owner, owners, owners.empty());
 }

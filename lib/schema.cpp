@@ -6,6 +6,7 @@
 #include "detail/md5.hpp"
 #include "dorm/error.hpp"
 #include "dorm/query.hpp"
+#include "dorm/routing.hpp"
 #include "dorm/sql/compiler.hpp"
 #include "dorm/transaction.hpp"
 
@@ -190,7 +191,7 @@ void create_tables(const std::string& alias) {
         c.execute(s);
     };
     for (const ModelMeta* m : registered_models()) {
-        if (detail::table_exists(c, m->table)) continue;
+        if (!detail::allow_migrate(alias, *m) || detail::table_exists(c, m->table)) continue;
         auto statements = detail::create_table_sql(*m, c.dialect());
         run(statements.front());
         after.insert(after.end(), statements.begin() + 1, statements.end());

@@ -2,6 +2,7 @@
 
 #include "backend.hpp"
 #include "dorm/error.hpp"
+#include "dorm/routing.hpp"
 
 namespace dorm {
 
@@ -62,13 +63,23 @@ void finish(detail::Connection& c, bool commit) {
 
 }  // namespace
 
+namespace {
+// The block is over for routing (reads inside it go to its alias) however finish() ends.
+struct Leave {
+    const std::string& alias;
+    ~Leave() { detail::leave_atomic(alias); }
+};
+}  // namespace
+
 Atomic::Atomic(std::string alias) : alias_(std::move(alias)), uncaught_(std::uncaught_exceptions()) {
     begin(detail::connection(alias_));
+    detail::enter_atomic(alias_);
 }
 
 Atomic::~Atomic() noexcept(false) {
     if (done_) return;
     done_ = true;
+    Leave leave{alias_};
     auto& c = detail::connection(alias_);
     if (std::uncaught_exceptions() > uncaught_) {
         try {
@@ -83,12 +94,14 @@ Atomic::~Atomic() noexcept(false) {
 void Atomic::commit() {
     if (done_) return;
     done_ = true;
+    Leave leave{alias_};
     finish(detail::connection(alias_), true);
 }
 
 void Atomic::rollback() {
     if (done_) return;
     done_ = true;
+    Leave leave{alias_};
     finish(detail::connection(alias_), false);
 }
 

@@ -56,7 +56,7 @@ const Json& ValuesQuerySet::to_json() const {
         if (fields_.empty())
             for (std::size_t i = 0; i < keys.size(); ++i)
                 if (fields[i]->relation) keys[i] += "_id";
-        auto& c = detail::connection(q_.alias());
+        auto& c = detail::connection(detail::read_alias(q_));
         detail::Cursor cur(c, sql::compile(q_.select(), c.dialect()));
         while (cur.next()) {
             Json row = Json::object();

@@ -203,9 +203,10 @@ std::size_t rows_per_insert(const ModelMeta& m, const sql::Dialect& d, bool with
 
 }  // namespace
 
-void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+void bulk_create(const ModelMeta& m, const std::optional<std::string>& chosen, const ObjectSpan& objs,
                  std::size_t batch_size) {
     if (objs.size == 0) return;
+    const std::string alias = write_alias(m, chosen);
     Connection& c = connection(alias);
     const DateTime at = now();
     std::vector<std::size_t> with_key, without_key;
@@ -216,7 +217,8 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
         (pk_unset(m, obj) ? without_key : with_key).push_back(k);
         attach_relations(m, obj, false);
         for (const auto& f : m.fields) stamp(f, obj, true, at);
-        if (alias != "default") objs.base(obj)->set_alias(alias);
+        ModelBase& base = *objs.base(obj);
+        if (chosen || alias != "default" || base.state_if()) base.set_loaded_alias(alias, chosen.has_value());
     }
     Atomic tx(alias);
     for (bool with_pk : {false, true}) {
@@ -229,9 +231,10 @@ void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan&
     tx.commit();
 }
 
-std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+std::int64_t bulk_update(const ModelMeta& m, const std::optional<std::string>& chosen, const ObjectSpan& objs,
                          const std::vector<std::string>& fields) {
     if (objs.size == 0) return 0;
+    const std::string alias = write_alias(m, chosen);
     std::vector<const FieldMeta*> cols;
     for (const auto& n : fields) {
         const FieldMeta& f = m.field(n, "bulk_update()");

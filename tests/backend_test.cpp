@@ -179,7 +179,8 @@ TEST_CASE_FIXTURE(testdb::Fresh, "an annotation name with a NUL is refused; quot
 
 // ---- prepared statements -----------------------------------------------------------------
 
-TEST_CASE_FIXTURE(testdb::Fresh, "1,000 distinct IN-list lengths keep the statement cache within its capacity") {
+TEST_CASE_FIXTURE(testdb::Fresh, "1,000 distinct IN-list lengths keep the statement cache within its capacity" *
+                  doctest::skip(!testdb::server_prepares())) {
     CacheAlias alias("cache16", 16);
     const auto real = make_counters(alias.name, 30);
     int wrong = 0;
@@ -201,7 +202,8 @@ TEST_CASE_FIXTURE(testdb::Fresh, "1,000 distinct IN-list lengths keep the statem
     CHECK(values == std::vector<std::int64_t>{0, 1, 2});
 }
 
-TEST_CASE_FIXTURE(testdb::Fresh, "a statement still being read is never evicted by the queries run meanwhile") {
+TEST_CASE_FIXTURE(testdb::Fresh, "a statement still being read is never evicted by the queries run meanwhile" *
+                  doctest::skip(!testdb::server_prepares())) {
     CacheAlias alias("cache2", 2);
     const auto real = make_counters(alias.name, 10);
     std::int64_t seen = 0, sum = 0;
@@ -221,7 +223,8 @@ TEST_CASE_FIXTURE(testdb::Fresh, "a statement still being read is never evicted 
     CHECK(prepared_statements(alias.name) <= 2);
 }
 
-TEST_CASE_FIXTURE(testdb::Fresh, "statement_cache_size 0 prepares every statement afresh and keeps none") {
+TEST_CASE_FIXTURE(testdb::Fresh, "statement_cache_size 0 prepares every statement afresh and keeps none" *
+                  doctest::skip(!testdb::server_prepares())) {
     CacheAlias alias("nocache", 0);
     const auto real = make_counters(alias.name, 5);
     for (std::size_t n = 1; n <= 20; ++n)

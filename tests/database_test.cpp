@@ -288,7 +288,8 @@ TEST_CASE_FIXTURE(testdb::Fresh, "sessions run in UTC: a DateTime round-trips to
     CHECK(*Article::objects().get("id", a.id).created == t);
 }
 
-TEST_CASE_FIXTURE(testdb::Fresh, "the same SQL run twice is prepared once per connection and run again") {
+TEST_CASE_FIXTURE(testdb::Fresh, "the same SQL run twice is prepared once per connection and run again" *
+                  doctest::skip(!testdb::server_prepares())) {
     Counter::objects().create([](Counter& c) { c.name = "a"; c.value = 1; });
     Counter::objects().create([](Counter& c) { c.name = "b"; c.value = 2; });
     auto run = [](const char* name) {
@@ -334,7 +335,7 @@ TEST_CASE_FIXTURE(testdb::Fresh, "disconnect_all closes every alias, default inc
     }
     CHECK_THROWS_WITH_AS((void)Counter::objects().using_db("all_file").raw("SELECT 1 AS id"),
                          doctest::Contains("no database alias 'all_file'"), ConfigError);
-    if (pg) {  // the server saw the session end
+    if (pg && testdb::server_prepares()) {  // the server saw the session end (a pooler keeps it)
         connect(testdb::url());
         std::int64_t left = -1;
         for (int i = 0; i < 50 && left != 0; ++i) {

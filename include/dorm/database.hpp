@@ -24,6 +24,11 @@ struct ConnectOptions {
     /// PostgreSQL also deallocated on the server); 0 prepares every statement afresh.
     /// `?statement_cache_size=N` in the URL overrides it.
     std::size_t statement_cache_size = 256;
+    /// false: every statement is sent unprepared (PostgreSQL: one round trip with the
+    /// unnamed statement, nothing left on the server between statements), as a PgBouncer
+    /// in transaction pooling mode needs; results are the same. `?prepare=false` in the URL
+    /// (or `prepare=false` in the key=value form) overrides it.
+    bool prepared_statements = true;
 };
 
 /// Opens an alias: `sqlite3://app.db`, `sqlite3://:memory:`, `postgresql://...`.
@@ -31,6 +36,7 @@ struct ConnectOptions {
 /// (bad percent-encoding, port, option or scheme), with the password masked.
 /// ```
 /// dorm::connect("postgresql://app:s%40cret@db:5432/app?statement_cache_size=64");
+/// dorm::connect("postgresql://app@127.0.0.1:6432/app?prepare=false", {.alias = "bouncer"});
 /// ```
 void connect(const std::string& url, const ConnectOptions& options = {});
 /// DATABASE_URL from the environment, else sqlite3://db.sqlite3.

@@ -14,6 +14,7 @@
 #include "dorm/model.hpp"         // IWYU pragma: export
 #include "dorm/q.hpp"             // IWYU pragma: export
 #include "dorm/queryset.hpp"      // IWYU pragma: export
+#include "dorm/routing.hpp"       // IWYU pragma: export
 #include "dorm/schema.hpp"        // IWYU pragma: export
 #include "dorm/serialization.hpp" // IWYU pragma: export
 #include "dorm/signals.hpp"       // IWYU pragma: export

@@ -28,7 +28,8 @@ typename Model<T, QS>::manager_type Model<T, QS>::objects() {
 template <class R, class QS = typename R::queryset_type>
 class RelatedManager : public QS {
    public:
-    RelatedManager(QS rows, const FieldMeta& field, Value owner, std::string alias)
+    /// `alias`: the owner's using_db alias, or nullopt (routed, API.md §14).
+    RelatedManager(QS rows, const FieldMeta& field, Value owner, std::optional<std::string> alias)
         : QS(std::move(rows)), field_(&field), owner_(std::move(owner)), alias_(std::move(alias)) {}
 
     /// Points these objects at the owner and saves them (ManyToMany: links them).
@@ -43,7 +44,9 @@ class RelatedManager : public QS {
     /// A new R pointing at the owner (ManyToMany: created, then linked).
     template <class Init>
     R create(Init&& init) const {
-        R obj = R::objects().using_db(alias_).create([&](R& x) {
+        typename R::queryset_type rows = R::objects();
+        if (alias_) rows = rows.using_db(*alias_);
+        R obj = rows.create([&](R& x) {
             if (!m2m()) field_->access->set(&x, owner_);
             init(x);
         });
@@ -94,7 +97,7 @@ class RelatedManager : public QS {
     }
     const FieldMeta* field_;
     Value owner_;
-    std::string alias_;
+    std::optional<std::string> alias_;
 };
 
 template <class T, class QS>
@@ -107,12 +110,13 @@ RelatedManager<R, typename R::queryset_type> Model<T, QS>::related(Member R::*me
     const Value key = pk();
     if (key.is_null() || (model_meta().pk_field().auto_increment && key.as_int() == 0))
         throw Error("cannot use related() of an unsaved " + model_meta().name + ": save() it first");
-    typename R::queryset_type rows = R::objects().using_db(db_alias()).filter(field.name, key);
+    typename R::queryset_type rows = R::objects().filter(field.name, key);
+    if (auto alias = pinned_alias()) rows = rows.using_db(std::move(*alias));
     if (const auto* st = state_if()) {
         auto it = st->prefetched.find(&field);
         if (it != st->prefetched.end()) detail::Access::prefill(rows, std::static_pointer_cast<std::vector<R>>(it->second));
     }
-    return RelatedManager<R, typename R::queryset_type>(std::move(rows), field, key, db_alias());
+    return RelatedManager<R, typename R::queryset_type>(std::move(rows), field, key, pinned_alias());
 }
 
 template <class M>
@@ -124,7 +128,8 @@ typename M::queryset_type ManyToMany<M>::all() const {
     }
     const Value owner = detail::owner_pk(where_, this, "a many-to-many relation");
     detail::guard_lazy_load(where_, "prefetch_related");
-    return detail::Access::linked(rows.using_db(detail::owner_alias(where_, this)), *where_.rel->field, false, owner);
+    if (auto alias = detail::owner_alias(where_, this)) rows = rows.using_db(std::move(*alias));
+    return detail::Access::linked(rows, *where_.rel->field, false, owner);
 }
 
 }  // namespace dorm

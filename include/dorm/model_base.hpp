@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,7 @@ struct Access {
 
 struct InstanceState {
     std::string alias = "default";
+    bool pinned = false;  ///< alias chosen with using_db: it wins over the router (API.md §14)
     std::vector<const FieldMeta*> deferred;  ///< fields not loaded (only()/defer())
     /// annotate() values: names shared by every row of a result, values per row
     std::shared_ptr<const std::vector<std::string>> annotation_names;
@@ -87,7 +89,13 @@ class ModelBase {
     [[nodiscard]] const std::string& db_alias() const;
     [[nodiscard]] InstanceState& state();
     [[nodiscard]] const InstanceState* state_if() const { return state_.get(); }
+    /// Pins the instance to `alias`, as using_db does: its writes and related reads go
+    /// there whatever the router says.
     void set_alias(const std::string& alias);
+    /// Records where the instance was loaded from or saved to; `pinned`: chosen with using_db.
+    void set_loaded_alias(const std::string& alias, bool pinned);
+    /// The alias chosen with using_db, or nullopt (its statements are routed).
+    [[nodiscard]] std::optional<std::string> pinned_alias() const;
 
    private:
     std::unique_ptr<InstanceState> state_;

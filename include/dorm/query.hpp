@@ -70,7 +70,9 @@ class Query {
     void set_for_update() { for_update_ = true; }
     void set_only(std::vector<std::string> fields);
     void set_defer(std::vector<std::string> fields);
-    void set_alias(std::string alias) { alias_ = std::move(alias); }
+    /// using_db(alias): the alias every statement of this query goes to; nullopt: routed
+    /// (detail::route, API.md §14).
+    void set_alias(std::optional<std::string> alias) { alias_ = std::move(alias); }
     /// select_related("blog__owner"): forward relations loaded in the same query.
     void add_select_related(const std::string& path);
     /// Rows whose `hop` relation points at `key` (the ManyToMany/reverse managers).
@@ -100,7 +102,8 @@ class Query {
     // ---- state ------------------------------------------------------------------------
     [[nodiscard]] bool is_sliced() const { return low_ != 0 || high_.has_value(); }
     [[nodiscard]] bool matches_nothing() const;
-    [[nodiscard]] const std::string& alias() const { return alias_; }
+    /// The alias chosen with using_db, or nullopt (the router decides per statement).
+    [[nodiscard]] const std::optional<std::string>& chosen_alias() const { return alias_; }
     [[nodiscard]] bool is_ordered() const;
     /// The ordering in effect as names ("-pub_date"; Meta.ordering when none was given, with
     /// reverse() applied); FieldError when a term is an expression or random.
@@ -213,7 +216,7 @@ class Query {
     std::int64_t low_ = 0;
     std::optional<std::int64_t> high_;
     std::vector<std::string> only_, defer_;
-    std::string alias_ = "default";
+    std::optional<std::string> alias_;
 };
 
 }  // namespace dorm

@@ -135,7 +135,7 @@ class QuerySet {
     std::vector<T> raw(const std::string& sql, std::vector<Value> params = {}) const {
         std::vector<T> out;
         detail::VectorSink<T> sink(out);
-        detail::fetch_raw(T::model_meta(), query_.alias(), sql, params, sink);
+        detail::fetch_raw(T::model_meta(), query_.chosen_alias(), sql, params, sink);
         return out;
     }
     /// Forward relations loaded in the same query (JOIN): select_related("blog__owner").
@@ -230,7 +230,7 @@ class QuerySet {
         T obj;
         detail::apply_defaults(T::model_meta(), &obj);
         std::forward<Init>(init)(obj);
-        obj.set_alias(query_.alias());
+        if (const auto& alias = query_.chosen_alias()) obj.set_alias(*alias);
         detail::insert_instance(T::model_meta(), &obj, obj);
         return obj;
     }
@@ -241,7 +241,9 @@ class QuerySet {
     template <class Init>
     std::pair<T, bool> get_or_create(std::initializer_list<Q> lookups, Init&& init) const {
         std::vector<Q> l(lookups);
-        auto qs = filter(all_of(lookups));
+        // Reads and the insert on the database written to (as Django's _for_write).
+        const std::string alias = detail::write_alias(T::model_meta(), query_.chosen_alias());
+        auto qs = using_db(alias).filter(all_of(lookups));
         // get(), as Django: several matches are T::MultipleObjectsReturned, not an arbitrary row.
         auto find = [&qs]() -> std::optional<T> {
             try {
@@ -252,8 +254,8 @@ class QuerySet {
         };
         if (auto found = find()) return {std::move(*found), false};
         try {
-            return atomic(query_.alias(), [&] {
-                return std::pair<T, bool>(create([&](T& obj) {
+            return atomic(alias, [&] {
+                return std::pair<T, bool>(qs.create([&](T& obj) {
                     detail::assign_lookups(T::model_meta(), &obj, l);
                     init(obj);
                 }), true);
@@ -270,9 +272,10 @@ class QuerySet {
     template <class Init>
     std::pair<T, bool> update_or_create(std::initializer_list<Q> lookups, Init&& init) const {
         std::vector<Q> l(lookups);
-        return atomic(query_.alias(), [&] {
-            auto qs = filter(all_of(lookups));
-            if (detail::connection_supports_for_update(query_.alias())) qs = qs.select_for_update();
+        const std::string alias = detail::write_alias(T::model_meta(), query_.chosen_alias());
+        return atomic(alias, [&] {
+            auto qs = using_db(alias).filter(all_of(lookups));
+            if (detail::connection_supports_for_update(alias)) qs = qs.select_for_update();
             std::optional<T> found;  // get(), as Django: several matches are MultipleObjectsReturned
             try {
                 found = qs.get();
@@ -283,7 +286,7 @@ class QuerySet {
                 found->save();
                 return std::pair<T, bool>(std::move(*found), false);
             }
-            return std::pair<T, bool>(create([&](T& obj) {
+            return std::pair<T, bool>(qs.create([&](T& obj) {
                 detail::assign_lookups(T::model_meta(), &obj, l);
                 init(obj);
             }), true);
@@ -321,11 +324,11 @@ class QuerySet {
 
     /// Inserts every object (one prepared statement, in a transaction) and sets their ids.
     void bulk_create(std::vector<T>& objs, std::size_t batch_size = 0) const {
-        detail::bulk_create(T::model_meta(), query_.alias(), detail::span_of(objs), batch_size);
+        detail::bulk_create(T::model_meta(), query_.chosen_alias(), detail::span_of(objs), batch_size);
     }
     /// UPDATE of the named fields of every object, by primary key.
     std::int64_t bulk_update(std::vector<T>& objs, const std::vector<std::string>& fields) const {
-        return detail::bulk_update(T::model_meta(), query_.alias(), detail::span_of(objs), fields);
+        return detail::bulk_update(T::model_meta(), query_.chosen_alias(), detail::span_of(objs), fields);
     }
     /// UPDATE of every matching row; returns the rows changed.
     std::int64_t update(std::initializer_list<Assignment> set) const {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,9 +49,10 @@ std::int64_t update(const Query& q, const std::vector<Assignment>& set);
 DeleteResult erase(const Query& q, const Value* signalled_pk = nullptr);
 [[nodiscard]] Sql sql_of(const Query& q);
 [[nodiscard]] std::string explain(const Query& q);
-void bulk_create(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+/// `alias`: the queryset's using_db, else routed as a write (objects remember where they went).
+void bulk_create(const ModelMeta& m, const std::optional<std::string>& alias, const ObjectSpan& objs,
                  std::size_t batch_size);
-std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const ObjectSpan& objs,
+std::int64_t bulk_update(const ModelMeta& m, const std::optional<std::string>& alias, const ObjectSpan& objs,
                          const std::vector<std::string>& fields);
 /// A result column as JSON, by its SQL type (values(), aggregate()).
 /// SQL with %s placeholders (%% a literal %) in the dialect's spelling; `who` names the
@@ -61,7 +63,7 @@ std::int64_t bulk_update(const ModelMeta& m, const std::string& alias, const Obj
 /// aggregate(): one JSON object, values typed by each aggregate (Count of nothing is 0).
 [[nodiscard]] Json aggregate(const Query& q, const std::vector<NamedAggregate>& aggs);
 /// raw(): hand-written SQL with %s placeholders, columns matched to fields by name.
-void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& sql,
+void fetch_raw(const ModelMeta& m, const std::optional<std::string>& alias, const std::string& sql,
                const std::vector<Value>& params, RowSink& sink);
 /// Rows of named fields as Values (values_list).
 [[nodiscard]] std::vector<std::vector<Value>> fetch_values(const Query& q,
@@ -69,6 +71,10 @@ void fetch_raw(const ModelMeta& m, const std::string& alias, const std::string& 
 /// Sets fields of a new object from exact lookups (get_or_create).
 void assign_lookups(const ModelMeta& m, void* obj, const std::vector<Q>& lookups);
 
+/// The alias a read of q goes to: its using_db, else the router's (API.md §14).
+[[nodiscard]] std::string read_alias(const Query& q);
+/// The alias a write of `m` goes to: `chosen` (using_db) or the router's (API.md §14).
+[[nodiscard]] std::string write_alias(const ModelMeta& m, const std::optional<std::string>& chosen);
 /// Whether the alias's backend has SELECT ... FOR UPDATE.
 [[nodiscard]] bool connection_supports_for_update(const std::string& alias);
 

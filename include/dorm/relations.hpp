@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,9 @@ struct RelationSite {
 
 /// Throws (or warns) when a lazy load would be an N+1 query; names the fix.
 void guard_lazy_load(const RelationSite& site, const char* how);
-/// The alias the owner of a member was loaded from.
-const std::string& owner_alias(const RelationSite& site, const void* member);
+/// The alias the owner of a member is pinned to (using_db), or nullopt: its related
+/// queries are routed (API.md §14).
+[[nodiscard]] std::optional<std::string> owner_alias(const RelationSite& site, const void* member);
 /// The owner's key; throws a clear error for an unsaved owner.
 Value owner_pk(const RelationSite& site, const void* member, const char* what);
 /// ManyToMany link rows: add, remove, clear, set (by target keys).
@@ -46,9 +48,9 @@ void m2m_add(const RelationSite& site, const void* member, const std::vector<Val
 void m2m_remove(const RelationSite& site, const void* member, const std::vector<Value>& ids);
 void m2m_clear(const RelationSite& site, const void* member);
 /// Links (or, with empty `targets` in unlink, all) rows by key, from the target's side.
-void m2m_link(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+void m2m_link(const RelationMeta& rel, const std::optional<std::string>& alias, const std::vector<Value>& owners,
               const Value& target);
-void m2m_unlink(const RelationMeta& rel, const std::string& alias, const std::vector<Value>& owners,
+void m2m_unlink(const RelationMeta& rel, const std::optional<std::string>& alias, const std::vector<Value>& owners,
                 const Value& target);
 /// A key as the column of a key of type `t` stores it: integers as integers (0: NULL, no
 /// key), text as text; NULL stays NULL.
@@ -116,7 +118,8 @@ class ForeignKey {
         if (!cache_ || cache_->pk() != key_) {
             if (where_.rel) detail::guard_lazy_load(where_, "select_related");
             auto q = M::objects();
-            if (where_.rel) q = q.using_db(detail::owner_alias(where_, this));
+            if (auto alias = where_.rel ? detail::owner_alias(where_, this) : std::nullopt)
+                q = q.using_db(std::move(*alias));
             cache_ = std::make_shared<M>(q.get("pk", key_));
         }
         return *cache_;

@@ -36,6 +36,9 @@ std::string error_text(PGconn* conn, const PGresult* res) {
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
     std::string msg = error_text(conn, res);
+    if (sqlstate == "25006")  // read_only_sql_transaction
+        msg += " (a read-only server, such as a hot standby: writes must go to the primary; "
+               "check using_db or the router's db_for_write)";
     if (!sql.empty()) msg += " [SQL: " + sql + "]";
     if (PQstatus(conn) == CONNECTION_BAD) throw OperationalError("connection lost: " + msg, sqlstate.empty() ? "08006" : sqlstate);
     if (sqlstate.rfind("23", 0) == 0) throw IntegrityError(msg, sqlstate);
@@ -74,16 +77,21 @@ Value numeric(std::string_view text) {
     return Value(Decimal(text));
 }
 
+// A statement prepared on the server under `name`, or, with an empty name, sent whole with
+// its parameters on every run (PQexecParams: the unnamed statement, one round trip,
+// nothing left on the server afterwards), as a transaction-pooling PgBouncer needs.
 class PgStatement final : public Statement {
    public:
     PgStatement(PGconn* conn, const std::string& sql, std::string name)
         : conn_(conn), sql_(sql), name_(std::move(name)) {
-        PGresult* r = PQprepare(conn_, name_.c_str(), sql.c_str(), 0, nullptr);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            Holder h{r};
-            raise(conn_, r, sql);
+        if (!name_.empty()) {
+            PGresult* r = PQprepare(conn_, name_.c_str(), sql.c_str(), 0, nullptr);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+                Holder h{r};
+                raise(conn_, r, sql);
+            }
+            PQclear(r);
         }
-        PQclear(r);
         nparams_ = count_placeholders(sql);
         values_.resize(std::size_t(nparams_));
         is_null_.assign(std::size_t(nparams_), true);
@@ -94,7 +102,7 @@ class PgStatement final : public Statement {
     ~PgStatement() override {
         reset();
         // The server keeps a prepared statement for the whole session unless told.
-        if (PQstatus(conn_) == CONNECTION_OK) {
+        if (!name_.empty() && PQstatus(conn_) == CONNECTION_OK) {
             const std::string dealloc = sql::dialect_for("postgresql").deallocate_sql(name_);
             PQclear(PQexec(conn_, dealloc.c_str()));
         }
@@ -106,8 +114,10 @@ class PgStatement final : public Statement {
                 ptrs_[i] = is_null_[i] ? nullptr : values_[i].c_str();
                 lengths_[i] = int(values_[i].size());
             }
-            res_ = PQexecPrepared(conn_, name_.c_str(), nparams_, ptrs_.data(), lengths_.data(),
-                                  formats_.data(), 0);
+            res_ = name_.empty() ? PQexecParams(conn_, sql_.c_str(), nparams_, nullptr, ptrs_.data(),
+                                                lengths_.data(), formats_.data(), 0)
+                                 : PQexecPrepared(conn_, name_.c_str(), nparams_, ptrs_.data(),
+                                                  lengths_.data(), formats_.data(), 0);
             auto st = PQresultStatus(res_);
             if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
                 PGresult* r = res_;
@@ -235,7 +245,7 @@ class PgStatement final : public Statement {
 
 class PgConnection final : public Connection {
    public:
-    explicit PgConnection(const std::string& conninfo) {
+    PgConnection(const std::string& conninfo, bool prepared) : prepared_(prepared) {
         static const bool registered = (soci::register_factory_postgresql(), true);
         (void)registered;
         try {
@@ -249,7 +259,7 @@ class PgConnection final : public Connection {
 
     const sql::Dialect& dialect() const override { return sql::dialect_for("postgresql"); }
     std::unique_ptr<Statement> prepare_uncached(const std::string& sql) override {
-        return std::make_unique<PgStatement>(conn_, sql, "dorm_" + std::to_string(++counter_));
+        return std::make_unique<PgStatement>(conn_, sql, prepared_ ? "dorm_" + std::to_string(++counter_) : "");
     }
     void execute(const std::string& sql) override {
         PGresult* r = PQexec(conn_, sql.c_str());
@@ -269,6 +279,7 @@ class PgConnection final : public Connection {
    private:
     soci::session session_;
     PGconn* conn_ = nullptr;
+    bool prepared_;
     std::uint64_t counter_ = 0;
 };
 
@@ -289,8 +300,8 @@ void check_ports(std::string_view ports, const std::string& url) {
 
 }  // namespace
 
-std::unique_ptr<Connection> open_postgresql(const std::string& conninfo) {
-    return std::make_unique<PgConnection>(conninfo);
+std::unique_ptr<Connection> open_postgresql(const std::string& conninfo, bool prepared) {
+    return std::make_unique<PgConnection>(conninfo, prepared);
 }
 
 void check_postgresql_conninfo(const std::string& conninfo, const std::string& url) {

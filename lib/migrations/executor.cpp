@@ -16,6 +16,7 @@
 #include "dorm/error.hpp"
 #include "dorm/migrations/operations.hpp"
 #include "dorm/queryset_core.hpp"
+#include "dorm/routing.hpp"
 #include "dorm/schema.hpp"
 #include "dorm/transaction.hpp"
 #include "schema_editor.hpp"
@@ -83,6 +84,17 @@ class Context final : public MigrationContext {
     std::string alias_;
 };
 
+// The model an operation changes, for the router's allow_migrate (API.md §14): an operation
+// on a model the router keeps off this alias changes nothing there, as in Django.
+const ModelMeta& operation_model(const Json& op, const std::string& type, const Metas& from, const Metas& to,
+                                 bool backwards) {
+    if (type == "CreateModel") return backwards ? from(str(op, "name")) : to(str(op, "name"));
+    if (type == "DeleteModel") return backwards ? to(str(op, "name")) : from(str(op, "name"));
+    if (type == "RenameModel") return from(str(op, backwards ? "new_name" : "old_name"));
+    if (type == "AlterModelTable") return from(str(op, "name"));
+    return from(str(op, "model"));
+}
+
 // One operation's DDL between the states before and after it (their metas built on demand,
 // once each); backwards swaps them.
 void run_operation_json(const Json& op, SchemaEditor& ed, const std::function<const Metas&()>& before_metas,
@@ -111,6 +123,7 @@ void run_operation_json(const Json& op, SchemaEditor& ed, const std::function<co
     }
     const Metas& from = backwards ? after_metas() : before_metas();
     const Metas& to = backwards ? before_metas() : after_metas();
+    if (router() && !detail::allow_migrate(alias, operation_model(op, type, from, to, backwards))) return;
     if (type == "CreateModel") {
         backwards ? ed.delete_model(from(str(op, "name"))) : ed.create_model(to(str(op, "name")));
     } else if (type == "DeleteModel") {

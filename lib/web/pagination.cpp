@@ -6,6 +6,7 @@
 #include "../detail/json_values.hpp"
 #include "dorm/error.hpp"
 #include "dorm/json.hpp"
+#include "dorm/queryset_core.hpp"
 #include "dorm/serialization.hpp"
 #include "dorm/sql/dialect.hpp"
 
@@ -104,7 +105,8 @@ KeysetPlan keyset_plan(const Query& q, std::string_view cursor, std::int64_t siz
 
     // Rows after `last`: equal on the first i terms and after it on term i, for some i. NULLs
     // sort as the backend sorts them (lowest on SQLite, highest on PostgreSQL).
-    const bool nulls_high = connection(q.alias()).dialect().features().nulls_sort_high;
+    // The dialect of the database the page is read from (its using_db, else the router's).
+    const bool nulls_high = connection(read_alias(q)).dialect().features().nulls_sort_high;
     Q after;
     bool any = false;
     Q prefix;

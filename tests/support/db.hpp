@@ -36,6 +36,10 @@ inline std::string pg_param(const std::string& key) {
     return "";
 }
 
+/// Whether the suite's statements are prepared on the server: not with prepare=false in
+/// DORM_TEST_POSTGRES (the PgBouncer CI step, .ci/steps/20-pgbouncer).
+inline bool server_prepares() { return backend() != "postgresql" || pg_param("prepare") != "false"; }
+
 /// What a connection's own statement cache holds for one SQL text, read from the server:
 /// SQLite's sqlite_stmt (prepared statements of this connection) or PostgreSQL's
 /// pg_prepared_statements (of this session). `runs` counts executions.
