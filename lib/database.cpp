@@ -331,7 +331,9 @@ std::shared_ptr<AliasConfig> parse_url(const std::string& url, const ConnectOpti
 }  // namespace
 
 ParsedUrl parse_database_url(const std::string& url, std::size_t statement_cache_size) {
-    auto cfg = parse_url(url, statement_cache_size);
+    ConnectOptions options;
+    options.statement_cache_size = statement_cache_size;
+    auto cfg = parse_url(url, options);
     return {cfg->vendor, cfg->target, cfg->statement_cache_size};
 }
 
