@@ -235,6 +235,9 @@ void SchemaEditor::rename_derived_names(const ModelMeta& before, const ModelMeta
     for (std::size_t i = 1; i < old_sql.size() && i < new_sql.size(); ++i) {  // [0]: CREATE TABLE
         const std::string from = created_name(old_sql[i]), to = created_name(new_sql[i]);
         if (from.empty() || to.empty() || from == to) continue;
+        // A foreign key's name also hashes its target's table, which may have been renamed
+        // since it was made: its real name is not derivable here, so it keeps it.
+        if (new_sql[i].find("FOREIGN KEY") != std::string::npos) continue;
         if (new_sql[i].starts_with("CREATE ")) {
             execute("DROP INDEX IF EXISTS " + d_.quote(from));
             execute(new_sql[i]);

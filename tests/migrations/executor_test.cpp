@@ -58,7 +58,7 @@ TEST_CASE("AlterModelTable and RenameModel: the table's generated index names fo
                    {"type": "AlterModelTable", "name": "mxauthor", "table": "mx_people"}]})");
     dir.write("0003_rename.json",
               R"({"dependencies": ["0002_table"], "operations": [
-                   {"type": "RenameModel", "old_name": "mxbook", "new_name": "mxvolume"}]})");
+                   {"type": "RenameModel", "old_name": "mxbook", "new_name": "mxvolume", "table": "mx_volume"}]})");
     const auto set = mig::MigrationSet::load(dir.path.string());
     std::ostringstream log;
     mig::run_plan(set, mig::plan(set, "mx", "zero"), "mx", log);  // a leftover of an earlier run
