@@ -282,8 +282,8 @@ void parse_sqlite(AliasConfig& cfg, std::string rest, const std::string& url) {
         // memdb: one in-memory database shared by every connection of the alias,
         // with ordinary file locking (so busy_timeout applies).
         cfg.target = "file:/dorm-memory-" + std::to_string(++counter) + "?vfs=memdb";
-    } else {
-        cfg.target = rest;
+    } else {  // a file: URI is SQLite's own (it decodes %XX itself); a path is decoded here
+        cfg.target = rest.starts_with("file:") ? rest : percent_decode(rest, url, "path");
     }
 }
 

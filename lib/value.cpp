@@ -245,6 +245,12 @@ void Binder::bind(int i, const Value& v) {
                v.storage());
 }
 
+void Binder::bind_copy(int i, const Value& v) {
+    if (v.is<std::string>()) bind_text_copy(i, v.get<std::string>());
+    else if (v.is<Blob>()) bind_blob_copy(i, v.get<Blob>());
+    else bind(i, v);
+}
+
 Decimal value_traits<Decimal>::from_value(const Value& v) {
     if (v.is<Decimal>()) return v.get<Decimal>();
     if (v.is<std::int64_t>()) return Decimal(v.get<std::int64_t>());

@@ -112,7 +112,7 @@ struct field_io<M> {
             throw_unreadable(f, v, e.what());
         }
     }
-    static void bind(const M& m, Binder& b, int i, const FieldMeta&) { b.bind(i, value_traits<M>::to_value(m)); }
+    static void bind(const M& m, Binder& b, int i, const FieldMeta&) { b.bind_copy(i, value_traits<M>::to_value(m)); }
 };
 template <class M>
 struct field_io<std::optional<M>> {

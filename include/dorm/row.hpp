@@ -44,6 +44,9 @@ class Binder {
     virtual void bind_double(int i, double v) = 0;
     /// The bytes must stay alive until the statement has run.
     virtual void bind_text(int i, std::string_view v) = 0;
+    /// The bytes are copied first (a temporary's); the backends that always copy keep these.
+    virtual void bind_text_copy(int i, std::string_view v) { bind_text(i, v); }
+    virtual void bind_blob_copy(int i, const Blob& v) { bind_blob(i, v); }
     virtual void bind_date(int i, const Date& v) = 0;
     virtual void bind_datetime(int i, const DateTime& v) = 0;
     virtual void bind_blob(int i, const Blob& v) = 0;
@@ -56,6 +59,9 @@ class Binder {
     [[nodiscard]] virtual int decimal_digits() const { return 0; }
     /// Binds any Value by its type (kept alive by the caller).
     void bind(int i, const Value& v);
+    /// Binds a Value that is gone before the statement runs (a conversion's result): its
+    /// text or bytes are copied.
+    void bind_copy(int i, const Value& v);
 };
 
 /// A column as the Value of its declared type (a decimal as Decimal, a UUID as Uuid,

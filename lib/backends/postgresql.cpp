@@ -1,9 +1,9 @@
-// The PostgreSQL backend: SOCI opens and owns the session; dorm prepares and runs statements
-// with libpq on the native connection SOCI exposes (text parameters, one result per run).
+// The PostgreSQL backend: libpq opens the connection, prepares and runs statements (text
+// parameters, one result per run).
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cctype>
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/soci.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -245,17 +245,29 @@ class PgStatement final : public Statement {
 
 class PgConnection final : public Connection {
    public:
-    PgConnection(const std::string& conninfo, bool prepared) : prepared_(prepared) {
-        static const bool registered = (soci::register_factory_postgresql(), true);
-        (void)registered;
-        try {
-            session_.open("postgresql", conninfo);
-        } catch (const soci::soci_error& e) {
-            throw OperationalError("cannot connect to PostgreSQL '" + mask_url(conninfo) + "': " + e.what(), "08001");
+    // Opened with libpq itself: SOCI 4.0.3 splits the conninfo on spaces, so a quoted value
+    // with a space in it (application_name='my app', from "my%20app" in a URL) failed.
+    PgConnection(const std::string& conninfo, bool prepared) : conn_(PQconnectdb(conninfo.c_str())), prepared_(prepared) {
+        if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+            std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+            while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+            PQfinish(conn_);
+            throw OperationalError("cannot connect to PostgreSQL '" + mask_url(conninfo) + "': " + why, "08001");
         }
-        conn_ = static_cast<soci::postgresql_session_backend*>(session_.get_backend())->conn_;
+        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
+        try {
+            execute("SET extra_float_digits = 3");  // floats read back exactly (servers before 12)
+        } catch (...) {
+            PQfinish(conn_);
+            throw;
+        }
     }
-    ~PgConnection() override { clear_cache(); }
+    ~PgConnection() override {
+        clear_cache();
+        PQfinish(conn_);
+    }
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
 
     const sql::Dialect& dialect() const override { return sql::dialect_for("postgresql"); }
     std::unique_ptr<Statement> prepare_uncached(const std::string& sql) override {
@@ -277,7 +289,6 @@ class PgConnection final : public Connection {
     bool alive() override { return PQstatus(conn_) == CONNECTION_OK; }
 
    private:
-    soci::session session_;
     PGconn* conn_ = nullptr;
     bool prepared_;
     std::uint64_t counter_ = 0;

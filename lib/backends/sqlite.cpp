@@ -155,8 +155,14 @@ class SqliteStatement final : public Statement {
         std::string s = format_datetime(v);
         sqlite3_bind_text(st_, i + 1, s.data(), int(s.size()), SQLITE_TRANSIENT);
     }
+    void bind_text_copy(int i, std::string_view v) override {
+        sqlite3_bind_text(st_, i + 1, v.data(), int(v.size()), SQLITE_TRANSIENT);
+    }
     void bind_blob(int i, const Blob& v) override {
         sqlite3_bind_blob(st_, i + 1, v.data(), int(v.size()), SQLITE_STATIC);
+    }
+    void bind_blob_copy(int i, const Blob& v) override {
+        sqlite3_bind_blob(st_, i + 1, v.data(), int(v.size()), SQLITE_TRANSIENT);
     }
     void bind_json(int i, std::string_view text) override {
         sqlite3_bind_text(st_, i + 1, text.data(), int(text.size()), SQLITE_TRANSIENT);
@@ -307,13 +313,21 @@ void stddev_final(sqlite3_context* ctx) {
     else sqlite3_result_double(ctx, std::sqrt(m->m2 / double(m->n)));
 }
 
+// SOCI's sqlite3 connect string is space-separated key=value words; a value with a space
+// (a percent-decoded "%20" in a sqlite3:// path) must be in double quotes, which it strips.
+std::string soci_value(const std::string& path) {
+    if (path.find('"') != std::string::npos)
+        throw ConfigError("a SQLite path with a double quote is not supported: " + path);
+    return path.find(' ') == std::string::npos ? path : '"' + path + '"';
+}
+
 class SqliteConnection final : public Connection {
    public:
     explicit SqliteConnection(const std::string& path) {
         static const bool registered = (soci::register_factory_sqlite3(), true);
         (void)registered;
         try {
-            session_.open("sqlite3", "db=" + path + " timeout=30");
+            session_.open("sqlite3", "db=" + soci_value(path) + " timeout=30");
         } catch (const soci::soci_error& e) {
             throw OperationalError("cannot open SQLite database '" + path + "': " + e.what());
         }

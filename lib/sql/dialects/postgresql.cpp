@@ -62,8 +62,13 @@ class PostgresqlDialect final : public Dialect {
             out += "' FROM " + src + ")";
         };
         if (name == "year" || name == "month" || name == "day" || name == "hour" ||
-            name == "minute" || name == "second" || name == "quarter")
+            name == "minute" || name == "quarter")
             extract(std::string(name).c_str());
+        else if (name == "second") {  // EXTRACT keeps the fraction (59.999999); a second is whole
+            out += "FLOOR(";
+            extract("second");
+            out += ')';
+        }
         else if (name == "week_day") {
             out += '(';
             extract("dow");
