@@ -66,9 +66,15 @@ class Q {
 
     [[nodiscard]] Q operator&(const Q& other) const { return combine(Kind::And, other); }
     [[nodiscard]] Q operator|(const Q& other) const { return combine(Kind::Or, other); }
+    /// NOT this. ~~q stays two negations, as in Django: a to-many condition under any
+    /// negation is a subquery per parent (split_exclude), also when the negations cancel.
     [[nodiscard]] Q operator~() const {
         Q q = *this;
-        q.negated_ = !q.negated_;
+        if (negated_) {
+            q = Q();
+            q.children_ = {*this};
+        }
+        q.negated_ = true;
         return q;
     }
 

@@ -215,10 +215,7 @@ struct Chain {
         if (name == "filter" || name == "exclude") where(op[1], name == "exclude");
         else if (name == "order_by") order_by(op[1].get<std::vector<std::string>>());
         else if (name == "distinct") values ? void(values = values->distinct()) : void(qs = qs.distinct());
-        else if (name == "reverse") {
-            if (values) throw dorm::NotSupportedError("runner: ValuesQuerySet has no reverse()");
-            qs = qs.reverse();
-        } else if (name == "slice") slice(op[1], op[2]);
+        else if (name == "reverse") values ? void(values = values->reverse()) : void(qs = qs.reverse()); else if (name == "slice") slice(op[1], op[2]);
         else if (name == "annotate") annotate(op[1]);
         else if (name == "values") {
             if (values) throw dorm::NotSupportedError("runner: ValuesQuerySet has no values()");
@@ -256,9 +253,9 @@ struct Chain {
     }
 
     Json aggregate_of(const Json& spec) const {
-        if (values) throw dorm::NotSupportedError("runner: ValuesQuerySet has no aggregate()");
         std::vector<dorm::NamedAggregate> a;
         for (const auto& [name, e] : spec.items()) a.emplace_back(name, aggregate(e));
+        if (values) return values->aggregate(a);
         switch (a.size()) {  // aggregate() takes a braced list
             case 1: return qs.aggregate({a[0]});
             case 2: return qs.aggregate({a[0], a[1]});
@@ -278,11 +275,11 @@ struct Chain {
         const auto kind = chain["eval"].get<std::string>();
         if (kind == "values") return values ? values->to_json() : qs.values().to_json();
         if (kind == "values_list") return list_rows();
+        if (kind == "count") return values ? values->count() : qs.count();
+        if (kind == "exists") return values ? values->exists() : qs.exists();
+        if (kind == "aggregate") return aggregate_of(chain["aggregate"]);
         if (values) throw dorm::NotSupportedError("runner: ValuesQuerySet has no " + kind + "()");
         if (kind == "pks") return model_rows(chain.value("read", Json::array()));
-        if (kind == "count") return qs.count();
-        if (kind == "exists") return qs.exists();
-        if (kind == "aggregate") return aggregate_of(chain["aggregate"]);
         if (kind == "first" || kind == "last") return edge(kind == "last");
         throw std::runtime_error("unknown eval in chain: " + kind);
     }
