@@ -1,7 +1,4 @@
 // dorm::FilterSet<T> query strings (include/dorm/web/filterset.hpp).
-// Completed after lib/web/ landed on main (449e9dd); compiled with -Dfuzz_web=true (the
-// default). Not yet run in CI: run it once, then move it from SLOTS to HARNESSES in
-// .ci/steps/40-fuzz.
 // Input: a query string "k=v&k2=v2" (no percent-decoding: the app has decoded it), applied by
 // a FilterSet<fz::Entry> whitelisting a few fields, lookups and orderings.
 // Invariants (fuzz/README.md): only dorm::Error escapes (a bad parameter is a
@@ -10,7 +7,6 @@
 
 #include "common.hpp"
 
-#ifdef DORM_FUZZ_WEB
 #include <dorm/web/filterset.hpp>
 
 namespace {
@@ -59,6 +55,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     return 0;
 }
-#else
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }
-#endif

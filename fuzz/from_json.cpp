@@ -1,7 +1,4 @@
 // dorm::from_json<T> request bodies (include/dorm/web/json_io.hpp).
-// Completed after lib/web/ landed on main (449e9dd); compiled with -Dfuzz_web=true (the
-// default). Not yet run in CI: run it once, then move it from SLOTS to HARNESSES in
-// .ci/steps/40-fuzz.
 // Input: a JSON body read as an fz::Entry (mode byte even) or an fz::Tag (a string key).
 // Invariants (fuzz/README.md): only dorm::Error escapes (a bad body is a ValidationError);
 // an object that reads back saves inside a transaction the harness rolls back, or refuses
@@ -9,7 +6,6 @@
 
 #include "common.hpp"
 
-#ifdef DORM_FUZZ_WEB
 #include <dorm/web/json_io.hpp>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -29,6 +25,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     return 0;
 }
-#else
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }
-#endif

@@ -1,10 +1,14 @@
 // Faults (issue 12): a full disk and a read-only file on SQLite, a PostgreSQL backend killed
-// inside a transaction, a deferred foreign-key violation found at COMMIT. Each is a dorm::
-// error saying what happened, nothing of the failed block is left, and the connection goes on.
+// inside a transaction, a deferred foreign-key violation found at COMMIT, a hot standby promoted
+// while the pool is busy. Each is a dorm:: error saying what happened, nothing of the failed
+// block is left, and the connection goes on.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -135,4 +139,89 @@ TEST_CASE("a deferred foreign-key violation at COMMIT names the table, the row a
     }
     CHECK(web::Blog::objects().filter("pk", b.id).exists());  // rolled back whole
     CHECK(web::Entry::objects().get("pk", e.id).blog.id() == b.id);
+}
+
+// ---- a hot standby promoted (failover) --------------------------------------------------------
+
+namespace {
+/// A standby of its own (DORM_TEST_PG_NEW_STANDBY, set by scripts/pg start): promoting the shared
+/// one would leave the routing tests without a standby. Its conninfo is the command's output.
+std::string new_standby() {
+    const char* cmd = std::getenv("DORM_TEST_PG_NEW_STANDBY");
+    REQUIRE_MESSAGE((cmd && *cmd), "DORM_TEST_PG_NEW_STANDBY is not set (eval \"$(bash scripts/pg start)\" sets it)");
+    std::string out;
+    FILE* p = ::popen(cmd, "r");
+    REQUIRE(p);
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    REQUIRE(::pclose(p) == 0);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    REQUIRE(!out.empty());
+    return out;
+}
+bool no_new_standby() {
+    const char* cmd = std::getenv("DORM_TEST_PG_NEW_STANDBY");
+    const char* ci = std::getenv("CI");
+    return on_sqlite() || (!(cmd && *cmd) && !(ci && *ci));  // in CI a missing command fails
+}
+template <class Fn>
+bool within_10s(Fn&& ok) {  // replication is asynchronous
+    for (int i = 0; i < 200; ++i) {
+        try {
+            if (ok()) return true;
+        } catch (const OperationalError&) {  // the table is not replayed yet
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+bool in_recovery(const std::string& alias) {
+    return Counter::objects().using_db(alias)
+               .raw("SELECT 1 AS id, CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS value")
+               .at(0).value == 1;
+}
+}  // namespace
+
+TEST_CASE("a standby promoted under a busy pool: its open transaction stays read-only, then it takes writes" *
+          doctest::skip(no_new_standby())) {
+    testdb::Fresh fresh;
+    const std::string conninfo = new_standby();
+    connect("postgresql://" + conninfo, {.alias = "promoted"});
+    struct Cleanup {
+        ~Cleanup() {
+            set_router(nullptr);
+            disconnect("promoted");
+        }
+    } cleanup;
+    set_router(PrimaryReplicaRouter{.primary = "default", .replicas = {"promoted"}});
+    Counter::objects().create([](Counter& c) { c.name = "before"; });
+    REQUIRE(within_10s([] { return Counter::objects().filter("name", "before").exists(); }));  // read there
+    CHECK(in_recovery("promoted"));
+    CHECK_THROWS_WITH_AS(Counter::objects().using_db("promoted").create([](Counter& c) { c.name = "refused"; }),
+                         doctest::Contains("read-only transaction"), OperationalError);
+
+    // A transaction open on the standby while another connection of the pool promotes it.
+    CHECK_THROWS_WITH_AS(atomic("promoted",
+                             [] {
+                                 CHECK(Counter::objects().count() == 1);  // routed: the transaction's alias
+                                 std::thread([] {
+                                     CHECK(Counter::objects().using_db("promoted")
+                                               .raw("SELECT 1 AS id FROM (SELECT pg_promote(true, 60)) AS t").size() == 1);
+                                 }).join();
+                                 CHECK_FALSE(in_recovery("promoted"));
+                                 // Begun on a standby, it stays read-only: PostgreSQL refuses, the block rolls back.
+                                 Counter::objects().using_db("promoted").create(
+                                     [](Counter& c) { c.name = "in the old transaction"; });
+                             }),
+                         doctest::Contains("read-only transaction"), OperationalError);
+
+    // The same pool, no reconnect: the promoted server takes writes. Failover: route to it.
+    set_router(PrimaryReplicaRouter{.primary = "promoted", .replicas = {}});
+    const Counter after = Counter::objects().create([](Counter& c) { c.name = "after failover"; });
+    CHECK(after.db_alias() == "promoted");
+    CHECK(Counter::objects().order_by("name").values_list<std::string>("name") ==
+          std::vector<std::string>{"after failover", "before"});
+    CHECK(Counter::objects().filter("name", "in the old transaction").count() == 0);  // nothing half-written
+    CHECK(Counter::objects().using_db("default").filter("name", "after failover").count() == 0);  // diverged
+    CHECK(Counter::objects().using_db("default").count() == 1);
 }

@@ -172,7 +172,8 @@ TEST_CASE("iterator() memory stays flat over many rows") {
     CHECK(n == kRows);
     CHECK(sum == Person::objects().aggregate(Sum("age"))["age__sum"].get<std::int64_t>());
     MESSAGE("iterator() over " << kRows << " rows: resident memory grew " << (peak - before) << " kB");
-    CHECK(peak - before < 8 * 1024);
+    if (testdb::kSanitized) MESSAGE("the memory bound is not checked in a sanitizer build");
+    else CHECK(peak - before < 8 * 1024);
     Person::objects().erase();
 }
 

@@ -40,6 +40,14 @@ inline std::string pg_param(const std::string& key) {
 /// DORM_TEST_POSTGRES (the PgBouncer CI step, .ci/steps/20-pgbouncer).
 inline bool server_prepares() { return backend() != "postgresql" || pg_param("prepare") != "false"; }
 
+/// Built with a sanitizer (.ci/steps/30-sanitizers): ASan's quarantine holds freed memory
+/// back, so resident-memory bounds do not apply.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 /// What a connection's own statement cache holds for one SQL text, read from the server:
 /// SQLite's sqlite_stmt (prepared statements of this connection) or PostgreSQL's
 /// pg_prepared_statements (of this session). `runs` counts executions.
