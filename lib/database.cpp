@@ -487,8 +487,9 @@ void Cursor::rearm() { stmt_->reset(); }
 namespace {
 
 // The end of a conninfo value that starts at `from`: a quoted value runs to its closing
-// quote (backslash escapes), a bare one to the next space, or to '&' in a URL's query.
-std::size_t value_end(const std::string& s, std::size_t from) {
+// quote (backslash escapes), a bare one to the next space, or to '&' in a URL's query (in the
+// key=value form '&' is part of the value; found by fuzz/url.cpp).
+std::size_t value_end(const std::string& s, std::size_t from, bool in_query) {
     if (from < s.size() && s[from] == '\'') {
         for (std::size_t i = from + 1; i < s.size(); ++i) {
             if (s[i] == '\\') ++i;
@@ -496,7 +497,7 @@ std::size_t value_end(const std::string& s, std::size_t from) {
         }
         return s.size();
     }
-    auto end = s.find_first_of(" &", from);
+    auto end = s.find_first_of(in_query ? " &" : " ", from);
     return end == std::string::npos ? s.size() : end;
 }
 
@@ -513,14 +514,18 @@ std::string mask_url(const std::string& url) {
     // (the query starts after the scheme: a '?' before it is a malformed scheme's, and the
     // password after it must still be masked; found by fuzz/url.cpp)
     auto at = out.rfind('@', out.find('?', start));
+    // No '@' before a '?': a malformed URL (a '?' in the user or a second "://"; found by
+    // fuzz/url.cpp) is masked up to its last '@'.
+    if (at == std::string::npos || at <= start) at = out.rfind('@');
     if (at != std::string::npos && at > start) {
         auto colon = out.find(':', start);
         if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
     }
     constexpr std::string_view key = "password=";
+    const bool key_value = detail::is_key_value_form(out.substr(start));
     for (auto pw = out.find(key); pw != std::string::npos; pw = out.find(key, pw + key.size())) {
         const auto from = pw + key.size();
-        out.replace(from, value_end(out, from) - from, "***");
+        out.replace(from, value_end(out, from, !key_value) - from, "***");
     }
     return out;
 }

@@ -37,6 +37,9 @@ F::F(std::string path) : Expression(std::shared_ptr<const ExpressionNode>()) {
 
 Aggregate::Aggregate(std::string function, std::string path, AggregateOptions options)
     : Expression(std::shared_ptr<const ExpressionNode>()) {
+    if (path == "*" && function != "COUNT")  // as Django: only Count takes '*', and not distinct
+        throw FieldError(function + "('*'): only Count takes '*'");
+    if (path == "*" && options.distinct) throw FieldError("Count('*', distinct): star cannot be used with distinct");
     auto n = std::make_shared<ExpressionNode>();
     n->kind = ExpressionNode::Kind::Aggregate;
     n->name = function;

@@ -80,6 +80,16 @@ TEST_CASE_FIXTURE(Data, "aggregate(): default names, filters, empty sets") {
     CHECK(across["site__owner__age__max"] == 40);
 }
 
+TEST_CASE_FIXTURE(Data, "'*' is Count's alone, and not distinct: a FieldError before any SQL (found by fuzz/annotate)") {
+    CHECK(Post::objects().aggregate(Count("*"))["*__count"] == 3);
+    CaptureQueries q;
+    CHECK_THROWS_WITH_AS((void)Post::objects().annotate("n", Count("*", {.distinct = true})).count(),
+                         doctest::Contains("star cannot be used with distinct"), FieldError);
+    CHECK_THROWS_AS((void)Post::objects().aggregate(Sum("*")), FieldError);
+    CHECK_THROWS_AS((void)Post::objects().slice(0, 2).aggregate(Count("*", {.distinct = true})), FieldError);
+    CHECK(q.count() == 0);
+}
+
 TEST_CASE_FIXTURE(Data, "aggregate() over annotations wraps the query in a subquery") {
     Json r = Site::objects().annotate("n", Count("posts")).aggregate(Avg("n"), Max("n"));
     CHECK(r["n__avg"].get<double>() == doctest::Approx(1.0));

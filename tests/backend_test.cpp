@@ -158,6 +158,10 @@ TEST_CASE("mask_url hides passwords with '@' in them, quoted ones and ones in th
     CHECK(mask_url("postgresql://u@h/db?x=a@b") == "postgresql://u@h/db?x=a@b");
     // a '?' in a (malformed) scheme is not the query's: the password is still masked
     CHECK(mask_url("post?gres://u:secret@h/db") == "post?gres://u:***@h/db");
+    // no '@' before a '?' (a second "://" after one; found by fuzz/url.cpp): masked to the last '@'
+    CHECK(mask_url("x://h?d://h:%2Fsecret@") == "x://h?d:***@");
+    // in the key=value form '&' belongs to the value (found by fuzz/url.cpp)
+    CHECK(mask_url("postgresql://host=h password=&se&cret port=1") == "postgresql://host=h password=*** port=1");
     try {
         connect("po?stgres://u:secret@h/db");
         FAIL("no error");

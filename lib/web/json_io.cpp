@@ -66,6 +66,9 @@ Json parse_body(std::string_view body) {
         const std::string why = e.what();
         throw ValidationError("__all__", "Malformed JSON" + (valid_utf8(why) ? ": " + why
                                                                              : " at byte " + std::to_string(e.byte)));
+    } catch (const Json::exception& e) {  // a number out of range (1e309): found by fuzz/from_json
+        const std::string why = e.what();
+        throw ValidationError("__all__", "Malformed JSON" + (valid_utf8(why) ? ": " + why : std::string()));
     }
 }
 
