@@ -43,8 +43,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto qs = filters.apply(fz::Entry::objects().all(), params);
         const dorm::Sql sql = qs.sql();
         for (const auto& [k, v] : params) {
-            fuzz::check_sql(k, sql.text, "FilterSet key");
-            fuzz::check_value_not_in_sql(v, sql.text, "FilterSet value");
+            // The SQL without this parameter: a key that names nothing is ignored, and quoted
+            // names with punctuation ("rating", ...) are there whatever the input.
+            dorm::QueryParams others;
+            for (const auto& p : params)
+                if (p.first != k) others.push_back(p);
+            std::string baseline;
+            try {
+                baseline = filters.apply(fz::Entry::objects().all(), others).sql().text;
+            } catch (const dorm::Error&) {  // another parameter is bad: no baseline
+            }
+            fuzz::check_sql(k, sql.text, "FilterSet key", &baseline);
+            fuzz::check_value_not_in_sql(v, sql.text, "FilterSet value", &baseline);
         }
         try {
             (void)qs.to_vector();
