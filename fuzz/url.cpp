@@ -13,6 +13,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "backend.hpp"
@@ -92,6 +93,9 @@ std::map<std::string, std::string> conninfo(const std::string& text) {
 void check_hidden(const std::string& secret, const std::string& url_without_it, const std::string& text,
                   const char* where) {
     if (secret.size() < 4 || url_without_it.find(secret) != std::string::npos) return;
+    // A password holding the mask's stars ("u:***@h' (cho...") can equal a run of the masked
+    // message: that is the mask's text, not the password's (found in CI).
+    if (secret.find('*') != std::string::npos) return;
     if (text.find(secret) != std::string::npos)
         fuzz::fail(std::string("the password '") + secret + "' shows in " + where + ": " + text);
 }
@@ -111,12 +115,25 @@ void check_url(const std::string& url, const std::string& password, const std::s
                            "') are not the URL's ('" + expect_user_password->first + "', '" +
                            expect_user_password->second + "'): " + url);
         }
-        if (parsed.vendor == "sqlite" && parsed.target.starts_with("file:/dorm-memory-")) {
-            dorm::connect(url, {.alias = "fuzz"});  // in memory: harmless to open
+        // dorm's own in-memory database (":memory:"): harmless to open. A URL spelling a file:
+        // URI of that name is not opened (it could name a file).
+        if (parsed.vendor == "sqlite" && parsed.target.starts_with("file:/dorm-memory-") &&
+            parsed.target.ends_with("?vfs=memdb") && url.find(":memory:") != std::string::npos &&
+            url.find("file:") == std::string::npos) {
+            dorm::connect(url, {.alias = "fuzz"});
             dorm::disconnect("fuzz");
         }
     } catch (const dorm::ConfigError& e) {
-        for (const auto& s : secrets) check_hidden(s, without, e.what(), "the error message");
+        // The message of the same URL without the password: text the password may equal
+        // by chance ("unknown database scheme '") is the message's own.
+        std::string baseline;
+        try {
+            (void)dorm::detail::parse_database_url(without);
+        } catch (const dorm::Error& b) {
+            baseline = b.what();
+        }
+        for (const auto& s : secrets)
+            if (baseline.find(s) == std::string::npos) check_hidden(s, without, e.what(), "the error message");
         throw;
     } catch (const dorm::Error& e) {
         fuzz::fail(std::string("a bad URL threw a dorm::Error that is not a ConfigError: ") + e.what());
@@ -154,7 +171,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             url = p[0] + "://" + p[1] + ":" + password + "@" + p[3] + p[4];
             without = p[0] + "://" + p[1] + ":@" + p[3] + p[4];
             auto dp = decode(password);
-            if (dp && !p[1].empty() && !dp->empty() && !p[3].empty() && (p[4].empty() || p[4][0] == '/'))
+            const bool clean_scheme = !p[0].empty() && std::all_of(p[0].begin(), p[0].end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-';
+            });
+            if (dp && clean_scheme && !p[1].empty() && !dp->empty() && !p[3].empty() && (p[4].empty() || p[4][0] == '/'))
                 expect = std::pair{p[1], *dp};
         }
         check_url(url, password, without, expect);

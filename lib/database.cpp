@@ -262,7 +262,7 @@ std::string postgres_url_conninfo(std::string_view r, const std::string& url) {
     add_host_port(out, hostport, url);
     out.add("dbname", percent_decode(db, url, "database name"));
     add_query(out, query, url);
-    if (out.text.empty()) bad_url(url, "it names no server (postgresql://user:password@host:port/db)");
+    if (out.text.empty()) bad_url(url, "it names no server (postgresql://user@host:port/db)");
     return out.text;
 }
 
@@ -315,15 +315,25 @@ std::shared_ptr<AliasConfig> parse_url(const std::string& url, const ConnectOpti
                           "' (expected scheme://..., e.g. sqlite3://app.db)");
     const std::string scheme = url.substr(0, sep), rest = url.substr(sep + 3);
     const std::string lower = lowercase(scheme);  // schemes are case-insensitive (RFC 3986)
-    if (lower == "sqlite3" || lower == "sqlite") {
-        cfg->vendor = "sqlite";
-        parse_sqlite(*cfg, rest, url);
-    } else if (lower == "postgresql" || lower == "postgres") {
-        cfg->vendor = "postgresql";
-        parse_postgresql(*cfg, rest, url);
-    } else {
-        throw ConfigError("unknown database scheme '" + scheme + "' in '" + mask_url(url) +
-                          "' (choices: postgresql, sqlite3)");
+    try {
+        if (lower == "sqlite3" || lower == "sqlite") {
+            cfg->vendor = "sqlite";
+            parse_sqlite(*cfg, rest, url);
+        } else if (lower == "postgresql" || lower == "postgres") {
+            cfg->vendor = "postgresql";
+            parse_postgresql(*cfg, rest, url);
+        } else {
+            throw ConfigError("unknown database scheme '" + scheme + "' in '" + mask_url(url) +
+                              "' (choices: postgresql, sqlite3)");
+        }
+    } catch (const ConfigError& e) {
+        // The reason may quote a piece of a malformed URL (an option, a port) that holds the
+        // password: it is masked as a URL is (found by fuzz/url.cpp). The URL before it is
+        // masked already.
+        const std::string what = e.what();
+        const auto why = what.find("': ");
+        throw ConfigError(why == std::string::npos ? mask_url(what)
+                                                   : what.substr(0, why + 3) + mask_url(what.substr(why + 3)));
     }
     return cfg;
 }
@@ -513,9 +523,10 @@ std::string mask_url(const std::string& url) {
     const auto start = scheme == std::string::npos ? 0 : scheme + 3;
     // (the query starts after the scheme: a '?' before it is a malformed scheme's, and the
     // password after it must still be masked; found by fuzz/url.cpp)
-    auto at = out.rfind('@', out.find('?', start));
-    // No '@' before a '?': a malformed URL (a '?' in the user or a second "://"; found by
-    // fuzz/url.cpp) is masked up to its last '@'.
+    // A malformed URL (a second "://", or no '@' before a '?'; found by fuzz/url.cpp) is
+    // masked up to its last '@'.
+    const bool second_scheme = scheme != std::string::npos && out.find("://", start) != std::string::npos;
+    auto at = second_scheme ? out.rfind('@') : out.rfind('@', out.find('?', start));
     if (at == std::string::npos || at <= start) at = out.rfind('@');
     if (at != std::string::npos && at > start) {
         auto colon = out.find(':', start);
