@@ -2,7 +2,9 @@
 """Compile time of dorm against plain SOCI: one translation unit with 10 models and 50
 different querysets, and the same 50 queries written by hand with SOCI. Both are generated
 here, compiled with the same flags (-std=c++20 -O2, -c), RUNS times interleaved; prints the
-medians, their ratio and the preprocessed size of <dorm/dorm.hpp>.
+medians, their ratio and the preprocessed size of <dorm/dorm.hpp>; also the time of the headers
+alone (<dorm/dorm.hpp>, <nlohmann/json.hpp> which it must provide, <soci/soci.h>), the floor
+under each figure.
 
     python3 bench/compile_time.py [RUNS]
 """
@@ -99,16 +101,25 @@ def main():
         dorm_cpp, soci_cpp = os.path.join(d, "dorm_queries.cpp"), os.path.join(d, "soci_queries.cpp")
         open(dorm_cpp, "w").write(dorm_source())
         open(soci_cpp, "w").write(soci_source())
-        times = {"dorm": [], "soci": []}
+        headers = {"dorm.hpp": "#include <dorm/dorm.hpp>\n", "nlohmann/json.hpp": "#include <nlohmann/json.hpp>\n",
+                   "soci.h": "#include <soci/soci.h>\n"}
+        for name, text in headers.items():
+            path = os.path.join(d, name.replace("/", "_") + ".cpp")
+            open(path, "w").write(text)
+            headers[name] = path
+        times = {"dorm": [], "soci": [], **{name: [] for name in headers}}
         for _ in range(RUNS):
             times["dorm"].append(compile_seconds(dorm_cpp, d))
             times["soci"].append(compile_seconds(soci_cpp, d))
+            for name, path in headers.items():
+                times[name].append(compile_seconds(path, d))
         pre = subprocess.run([CXX, "-std=c++20", "-E", "-I" + os.path.join(ROOT, "include"), "-x", "c++", "-"],
                              input="#include <dorm/dorm.hpp>\n", capture_output=True, text=True, check=True)
         lines = pre.stdout.count("\n")
     dorm_s, soci_s = statistics.median(times["dorm"]), statistics.median(times["soci"])
     print(f"compile, {MODELS} models + {QUERIES} querysets: dorm {dorm_s:.2f} s, SOCI by hand {soci_s:.2f} s, "
           f"ratio {dorm_s / soci_s:.2f} (median of {RUNS})")
+    print("headers alone: " + ", ".join(f"<{name}> {statistics.median(times[name]):.2f} s" for name in headers))
     print(f"<dorm/dorm.hpp> preprocesses to {lines} lines")
 
 

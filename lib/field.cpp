@@ -82,6 +82,146 @@ FieldBuilder& FieldBuilder::default_factory(std::function<Value()> make) {
 
 namespace detail {
 
+ModelMeta start_meta(std::string name) {
+    ModelMeta m;
+    m.table = snake_case(name);
+    m.name = std::move(name);
+    return m;
+}
+
+void end_meta(ModelMeta& m) {
+    std::size_t declared_pks = 0;
+    for (std::size_t i = 1; i < m.fields.size(); ++i) declared_pks += m.fields[i].primary_key;
+    if (declared_pks) {
+        m.fields.erase(m.fields.begin());
+    } else {
+        FieldMeta& id = m.fields.front();
+        id.primary_key = id.auto_increment = true;
+        id.type = auto_field_type(m);
+    }
+    finish_meta(m);
+}
+
+FieldBuilder add_field(ModelMeta& m, std::string name, sql::ColumnType type, bool nullable,
+                       std::shared_ptr<const FieldAccess> access) {
+    FieldMeta& f = m.fields.emplace_back();
+    f.column = name;
+    f.name = std::move(name);
+    f.type = type;
+    f.nullable = nullable;
+    f.access = std::move(access);
+    return FieldBuilder(m, m.fields.size() - 1);
+}
+
+void set_text_choices(ModelMeta& m, std::vector<std::pair<Value, std::string>> choices) {
+    FieldMeta& f = m.fields.back();
+    std::size_t longest = 0;
+    for (const auto& c : choices) longest = std::max(longest, c.second.size());
+    f.choices = std::move(choices);
+    f.max_length = longest;
+}
+
+FieldBuilder add_relation(ModelMeta& m, std::string name, RelationMeta::Kind kind, std::size_t offset,
+                          const ModelMeta& (*target)(), std::shared_ptr<const FieldAccess> access) {
+    auto rel = std::make_shared<RelationMeta>();
+    rel->kind = kind;
+    rel->target = target;
+    rel->member_offset = offset;
+    FieldMeta& f = m.fields.emplace_back();
+    f.column = name + "_id";
+    f.name = std::move(name);
+    f.type = sql::ColumnType::BigInt;
+    f.db_index = kind == RelationMeta::Kind::ForeignKey;
+    f.unique = kind == RelationMeta::Kind::OneToOne;
+    f.relation = std::move(rel);
+    f.access = std::move(access);
+    return FieldBuilder(m, m.fields.size() - 1);
+}
+
+FieldBuilder add_many_to_many(ModelMeta& m, std::string name, std::size_t offset, const ModelMeta& (*owner)(),
+                              const ModelMeta& (*target)(), const std::string& target_name,
+                              std::shared_ptr<const FieldAccess> access) {
+    auto rel = std::make_shared<RelationMeta>();
+    rel->kind = RelationMeta::Kind::ManyToMany;
+    rel->target = target;
+    rel->member_offset = offset;
+    rel->through = make_through(m.name, name, owner, target_name, target);
+    rel->through_owner = &rel->through->fields[1];
+    rel->through_target = &rel->through->fields[2];
+    FieldMeta& f = m.fields.emplace_back();
+    f.name = name;
+    f.column = std::move(name);
+    f.type = sql::ColumnType::BigInt;
+    f.relation = std::move(rel);
+    f.access = std::move(access);
+    return FieldBuilder(m, m.fields.size() - 1);
+}
+
+namespace {
+ForeignKeyBase& fk_at(void* o, std::size_t offset) { return member_at<ForeignKeyBase>(o, offset); }
+const ForeignKeyBase& fk_at(const void* o, std::size_t offset) { return member_at<ForeignKeyBase>(o, offset); }
+}  // namespace
+
+// ForeignKey<M> adds no data to ForeignKeyBase, so the member is one at its offset.
+Value ForeignKeyAccess::get(const void* o) const { return fk_at(o, offset_).key_; }
+void ForeignKeyAccess::set(void* o, const Value& v) const {
+    fk_at(o, offset_).set_key_(normalize_key(v, field_->key_type()));
+}
+void ForeignKeyAccess::read(void* o, const Row& r, int c) const {
+    fk_at(o, offset_).set_key_(read_key(r, c, field_->key_type()));
+}
+void ForeignKeyAccess::bind(const void* o, Binder& b, int i) const {
+    const Value& key = fk_at(o, offset_).key_;
+    if (key.is<std::int64_t>()) b.bind_int64(i, key.get<std::int64_t>());
+    else b.bind(i, key);
+}
+void ForeignKeyAccess::clear(void* o) const { fk_at(o, offset_).clear_(); }
+void ForeignKeyAccess::attach(void* o, bool multi_row) const {
+    attach_site(fk_at(o, offset_).where_, *field_, multi_row);
+}
+void* ForeignKeyAccess::cached(void* o, bool create) const {
+    ForeignKeyBase& fk = fk_at(o, offset_);
+    if (create) fk.cache_ = field_->relation->target().ops.make_object();
+    return fk.cache_.get();
+}
+void ForeignKeyAccess::forget(void* o) const { fk_at(o, offset_).cache_.reset(); }
+
+void ForeignKeyBase::set_key_(Value key) {
+    if (key != key_) cache_.reset();
+    key_ = std::move(key);
+}
+
+void attach_site(RelationSite& site, const FieldMeta& f, bool multi_row) {
+    site.rel = f.relation.get();
+    site.multi_row = multi_row;
+}
+
+std::string type_name_of(std::string_view s) {
+    auto b = s.find("T = ") + 4;
+    auto e = s.find_first_of(";]", b);
+    std::string_view n = s.substr(b, e - b);
+    if (auto c = n.rfind("::"); c != std::string_view::npos) n.remove_prefix(c + 2);
+    return std::string(n);
+}
+
+#define DORM_DETAIL_COMMON_MEMBER(M)                                               \
+    template std::shared_ptr<const FieldAccess> member_access<M>(std::size_t); \
+    template std::shared_ptr<const FieldAccess> member_access<std::optional<M>>(std::size_t);
+DORM_DETAIL_COMMON_MEMBER(bool)
+DORM_DETAIL_COMMON_MEMBER(int)
+DORM_DETAIL_COMMON_MEMBER(long)
+DORM_DETAIL_COMMON_MEMBER(long long)
+DORM_DETAIL_COMMON_MEMBER(double)
+DORM_DETAIL_COMMON_MEMBER(std::string)
+DORM_DETAIL_COMMON_MEMBER(Date)
+DORM_DETAIL_COMMON_MEMBER(DateTime)
+DORM_DETAIL_COMMON_MEMBER(Blob)
+DORM_DETAIL_COMMON_MEMBER(Json)
+DORM_DETAIL_COMMON_MEMBER(Decimal)
+DORM_DETAIL_COMMON_MEMBER(Uuid)
+#undef DORM_DETAIL_COMMON_MEMBER
+
+
 void throw_unreadable(const FieldMeta& f, const Value& stored, const std::string& why) {
     const std::string table = f.column_ref ? f.column_ref->table : f.model_name;
     throw OperationalError(f.model_name + "." + f.name + ": cannot read the value " + stored.repr() +

@@ -9,6 +9,10 @@
 
 namespace dorm {
 
+ModelMeta::ModelMeta() = default;
+ModelMeta::ModelMeta(ModelMeta&&) noexcept = default;
+ModelMeta::~ModelMeta() = default;
+
 namespace {
 std::recursive_mutex registry_mutex;
 std::vector<const ModelMeta*>& registry() {

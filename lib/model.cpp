@@ -16,6 +16,10 @@
 
 namespace dorm::detail {
 
+InstanceState::InstanceState() = default;
+InstanceState::InstanceState(const InstanceState&) = default;
+InstanceState::~InstanceState() = default;
+
 const std::string& ModelBase::db_alias() const {
     static const std::string def = "default";
     return state_ ? state_->alias : def;

@@ -6,6 +6,12 @@
 
 namespace dorm {
 
+Query::Query(const Query&) = default;
+Query::Query(Query&&) noexcept = default;
+Query& Query::operator=(const Query&) = default;
+Query& Query::operator=(Query&&) noexcept = default;
+Query::~Query() = default;
+
 using namespace query_detail;
 using sql::ColumnType;
 

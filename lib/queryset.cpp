@@ -16,6 +16,14 @@ namespace dorm::detail {
 
 std::string read_alias(const Query& q) { return route(q.model(), Intent::read, q.chosen_alias()); }
 
+void check_chainable(const Query& q, bool filtering) {
+    if (filtering && q.is_combined())
+        throw NotSupportedError("Calling filter() or exclude() after union_()/intersection()/difference() is not supported (" +
+                                q.model().name + ")");
+    if (q.is_sliced())
+        throw NotSupportedError("Cannot filter or reorder a query once a slice has been taken (" + q.model().name + ")");
+}
+
 void fetch(const Query& q, RowSink& sink) { fetch(q, sink, nullptr); }
 
 void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {

@@ -9,6 +9,13 @@
 
 namespace dorm {
 
+Value::Value(const Value&) = default;
+Value::Value(Value&&) noexcept = default;
+Value& Value::operator=(const Value&) = default;
+Value& Value::operator=(Value&&) noexcept = default;
+Value::~Value() = default;
+bool Value::operator==(const Value& o) const { return v_ == o.v_; }
+
 namespace {
 template <class... F>
 struct overloaded : F... {

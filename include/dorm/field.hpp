@@ -149,99 +149,80 @@ using unoptional_t = typename unoptional<M>::type;
 
 namespace detail {
 
-template <class T, class M>
+// The accessors below reach a member by its offset in the object, so they depend on the
+// member's type alone: one instantiation serves every model, and the common types are
+// compiled once in lib/field.cpp (the extern templates at the end of this header).
+
+template <class M>
+M& member_at(void* o, std::size_t offset) {
+    return *reinterpret_cast<M*>(static_cast<char*>(o) + offset);
+}
+template <class M>
+const M& member_at(const void* o, std::size_t offset) {
+    return *reinterpret_cast<const M*>(static_cast<const char*>(o) + offset);
+}
+
+template <class M>
 class MemberAccess final : public FieldAccess {
    public:
-    explicit MemberAccess(M T::*p) : p_(p) {}
-    Value get(const void* o) const override {
-        return value_traits<M>::to_value(static_cast<const T*>(o)->*p_);
-    }
-    void set(void* o, const Value& v) const override {
-        static_cast<T*>(o)->*p_ = value_traits<M>::from_value(v);
-    }
-    void read(void* o, const Row& r, int c) const override {
-        field_io<M>::read(static_cast<T*>(o)->*p_, r, c, *field_);
-    }
+    explicit MemberAccess(std::size_t offset) : offset_(offset) {}
+    Value get(const void* o) const override { return value_traits<M>::to_value(member_at<M>(o, offset_)); }
+    void set(void* o, const Value& v) const override { member_at<M>(o, offset_) = value_traits<M>::from_value(v); }
+    void read(void* o, const Row& r, int c) const override { field_io<M>::read(member_at<M>(o, offset_), r, c, *field_); }
     void bind(const void* o, Binder& b, int i) const override {
-        field_io<M>::bind(static_cast<const T*>(o)->*p_, b, i, *field_);
+        field_io<M>::bind(member_at<M>(o, offset_), b, i, *field_);
     }
-    void clear(void* o) const override { static_cast<T*>(o)->*p_ = M{}; }
+    void clear(void* o) const override { member_at<M>(o, offset_) = M{}; }
 
    private:
-    M T::*p_;
+    std::size_t offset_;
 };
 
+/// The accessor of a member of type M at `offset`.
+template <class M>
+std::shared_ptr<const FieldAccess> member_access(std::size_t offset) {
+    return std::make_shared<const MemberAccess<M>>(offset);
+}
+
 /// A ForeignKey/OneToOne member: its key is the column (of the type of the target's key);
-/// the related object is a cache.
-template <class T, class FK>
+/// the related object is a cache. One class for every relation (lib/field.cpp).
 class ForeignKeyAccess final : public FieldAccess {
    public:
-    ForeignKeyAccess(FK T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
-    Value get(const void* o) const override { return (static_cast<const T*>(o)->*p_).key(); }
-    void set(void* o, const Value& v) const override {
-        Access::set_key(static_cast<T*>(o)->*p_, normalize_key(v, key_type()));
-    }
-    void read(void* o, const Row& r, int c) const override {
-        Access::set_key(static_cast<T*>(o)->*p_, read_key(r, c, key_type()));
-    }
-    void bind(const void* o, Binder& b, int i) const override {
-        const Value& key = (static_cast<const T*>(o)->*p_).key();
-        if (key.is<std::int64_t>()) b.bind_int64(i, key.get<std::int64_t>());
-        else b.bind(i, key);
-    }
-    void clear(void* o) const override { static_cast<T*>(o)->*p_ = nullptr; }
-    void attach(void* o, bool multi_row) const override {
-        auto& site = Access::site(static_cast<T*>(o)->*p_);
-        site.rel = rel_;
-        site.multi_row = multi_row;
-    }
-    void* cached(void* o, bool create) const override {
-        return Access::cache_object(static_cast<T*>(o)->*p_, create);
-    }
-    void forget(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
+    explicit ForeignKeyAccess(std::size_t offset) : offset_(offset) {}
+    Value get(const void* o) const override;
+    void set(void* o, const Value& v) const override;
+    void read(void* o, const Row& r, int c) const override;
+    void bind(const void* o, Binder& b, int i) const override;
+    void clear(void* o) const override;
+    void attach(void* o, bool multi_row) const override;
+    void* cached(void* o, bool create) const override;
+    void forget(void* o) const override;
 
    private:
-    // The target's key type, known once the target is built (never while this model is).
-    static sql::ColumnType key_type() { return FK::target_type::model_meta().pk_field().type; }
-    FK T::*p_;
-    const RelationMeta* rel_;
+    std::size_t offset_;
 };
 
 /// A ManyToMany member: no column; a prefetch cache.
-template <class T, class M>
+template <class M>
 class ManyToManyAccess final : public FieldAccess {
    public:
-    ManyToManyAccess(ManyToMany<M> T::*p, const RelationMeta* rel) : p_(p), rel_(rel) {}
+    explicit ManyToManyAccess(std::size_t offset) : offset_(offset) {}
     Value get(const void*) const override { return Value(); }
     void set(void*, const Value&) const override {}
     void read(void*, const Row&, int) const override {}
     void bind(const void*, Binder&, int) const override {}
-    void clear(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
-    void attach(void* o, bool multi_row) const override {
-        auto& site = Access::site(static_cast<T*>(o)->*p_);
-        site.rel = rel_;
-        site.multi_row = multi_row;
-    }
-    void forget(void* o) const override { Access::forget(static_cast<T*>(o)->*p_); }
-    std::shared_ptr<void> prefetched(void* o) const override {
-        return Access::prefetched(static_cast<T*>(o)->*p_);
-    }
+    void clear(void* o) const override { Access::forget(m2m(o)); }
+    void attach(void* o, bool multi_row) const override { attach_site(Access::site(m2m(o)), *field_, multi_row); }
+    void forget(void* o) const override { Access::forget(m2m(o)); }
+    std::shared_ptr<void> prefetched(void* o) const override { return Access::prefetched(m2m(o)); }
     void set_prefetched(void* o, std::shared_ptr<void> v) const override {
-        Access::set_prefetched(static_cast<T*>(o)->*p_, std::static_pointer_cast<std::vector<M>>(std::move(v)));
+        Access::set_prefetched(m2m(o), std::static_pointer_cast<std::vector<M>>(std::move(v)));
     }
 
    private:
-    ManyToMany<M> T::*p_;
-    const RelationMeta* rel_;
+    ManyToMany<M>& m2m(void* o) const { return member_at<ManyToMany<M>>(o, offset_); }
+    std::size_t offset_;
 };
-
-/// Where a member sits in its object (measured on a real, default-constructed object).
-template <class T, class M>
-std::size_t offset_of(M T::*p) {
-    T probe;
-    return std::size_t(reinterpret_cast<const char*>(&(probe.*p)) -
-                       reinterpret_cast<const char*>(&probe));
-}
 
 /// The link table of a ManyToMany: id, <owner>_id, <target>_id (Django's names).
 std::shared_ptr<ModelMeta> make_through(const std::string& owner_name, const std::string& field,
@@ -249,17 +230,34 @@ std::shared_ptr<ModelMeta> make_through(const std::string& owner_name, const std
                                         const std::string& target_name,
                                         std::function<const ModelMeta&()> target);
 
-/// "Entry" for `Entry` or `app::Entry`, from the compiler's signature of this function.
+/// "Entry" for `Entry` or `app::Entry`, from the signature of type_name<Entry>().
+std::string type_name_of(std::string_view pretty_function);
 template <class T>
 std::string type_name() {
-    std::string_view s = __PRETTY_FUNCTION__;
-    auto b = s.find("T = ") + 4;
-    auto e = s.find_first_of(";]", b);
-    std::string_view n = s.substr(b, e - b);
-    if (auto c = n.rfind("::"); c != std::string_view::npos) n.remove_prefix(c + 2);
-    return std::string(n);
+    return type_name_of(__PRETTY_FUNCTION__);
 }
 
+}  // namespace detail
+
+class FieldBuilder;
+
+namespace detail {
+/// A model's metadata before define(): its name and default table.
+ModelMeta start_meta(std::string name);
+/// After define(): the implicit key (unless a field is the key), then finish_meta().
+void end_meta(ModelMeta& m);
+/// Appends a field with a column of `type` (the Schema::field overloads, untyped).
+FieldBuilder add_field(ModelMeta& m, std::string name, sql::ColumnType type, bool nullable,
+                       std::shared_ptr<const FieldAccess> access);
+/// The last field holds an enum stored as text: its choices, max_length the longest.
+void set_text_choices(ModelMeta& m, std::vector<std::pair<Value, std::string>> choices);
+FieldBuilder add_relation(ModelMeta& m, std::string name, RelationMeta::Kind kind, std::size_t offset,
+                          const ModelMeta& (*target)(), std::shared_ptr<const FieldAccess> access);
+FieldBuilder add_many_to_many(ModelMeta& m, std::string name, std::size_t offset, const ModelMeta& (*owner)(),
+                              const ModelMeta& (*target)(), const std::string& target_name,
+                              std::shared_ptr<const FieldAccess> access);
+/// Ties a relation member to its field (ForeignKeyAccess/ManyToManyAccess::attach).
+void attach_site(RelationSite& site, const FieldMeta& f, bool multi_row);
 }  // namespace detail
 
 /// Options of one field, chained: s.field(&Author::name, "name").max_length(100).
@@ -309,7 +307,8 @@ class FieldBuilder {
 template <class T>
 class Schema {
    public:
-    explicit Schema(ModelMeta& m) : m_(m) {}
+    /// `probe`: a default-constructed object, where members' offsets are measured.
+    Schema(ModelMeta& m, const T& probe) : m_(m), probe_(probe) {}
 
     /// The table name (default: the type's name in lower snake case, or
     /// `<app_label>_<model name in lower case>` with an app label).
@@ -342,45 +341,23 @@ class Schema {
     /// A ManyToMany: the link table `<table>_<name>`.
     template <class M, class C>
     FieldBuilder field(ManyToMany<M> C::*member, std::string name) {
-        auto p = static_cast<ManyToMany<M> T::*>(member);
-        auto rel = std::make_shared<RelationMeta>();
-        rel->kind = RelationMeta::Kind::ManyToMany;
-        rel->target = [] () -> const ModelMeta& { return M::model_meta(); };
-        rel->member_offset = detail::offset_of(p);
-        rel->through = detail::make_through(m_.name, name, [] () -> const ModelMeta& { return T::model_meta(); },
-                                            detail::type_name<M>(), rel->target);
-        rel->through_owner = &rel->through->fields[1];
-        rel->through_target = &rel->through->fields[2];
-        FieldMeta f;
-        f.name = name;
-        f.column = std::move(name);
-        f.type = sql::ColumnType::BigInt;
-        f.relation = rel;
-        f.access = std::make_shared<detail::ManyToManyAccess<T, M>>(p, rel.get());
-        m_.fields.push_back(std::move(f));
-        return FieldBuilder(m_, m_.fields.size() - 1);
+        std::size_t offset = offset_of(static_cast<ManyToMany<M> T::*>(member));
+        return detail::add_many_to_many(m_, std::move(name), offset, &T::model_meta, &M::model_meta,
+                                        detail::type_name<M>(),
+                                        std::make_shared<const detail::ManyToManyAccess<M>>(offset));
     }
 
     template <class M, class C>
     FieldBuilder field(M C::*member, std::string name) {
         static_assert(std::is_base_of_v<C, T>, "the member must belong to the model");
-        FieldMeta f;
-        f.column = name;
-        f.name = std::move(name);
-        f.type = detail::field_io<M>::type;
-        f.nullable = is_optional_v<M>;
+        FieldBuilder b = detail::add_field(m_, std::move(name), detail::field_io<M>::type, is_optional_v<M>,
+                                           detail::member_access<M>(offset_of(static_cast<M T::*>(member))));
         if constexpr (TextEnum<detail::unoptional_t<M>>) {  // Django's TextChoices
-            using E = detail::unoptional_t<M>;
-            std::size_t longest = 0;
-            for (const auto& [k, text] : enum_traits<E>::values) {
-                f.choices.emplace_back(Value(text), text);
-                longest = std::max(longest, std::string_view(text).size());
-            }
-            f.max_length = longest;
+            std::vector<std::pair<Value, std::string>> choices;
+            for (const auto& [k, text] : enum_traits<detail::unoptional_t<M>>::values) choices.emplace_back(Value(text), text);
+            detail::set_text_choices(m_, std::move(choices));
         }
-        f.access = std::make_shared<detail::MemberAccess<T, M>>(static_cast<M T::*>(member));
-        m_.fields.push_back(std::move(f));
-        return FieldBuilder(m_, m_.fields.size() - 1);
+        return b;
     }
 
     /// Default ordering: {"-pub_date", "headline"}.
@@ -392,23 +369,18 @@ class Schema {
    private:
     template <class M, class FK>
     FieldBuilder relation(FK T::*p, std::string name, RelationMeta::Kind kind) {
-        auto rel = std::make_shared<RelationMeta>();
-        rel->kind = kind;
-        rel->target = [] () -> const ModelMeta& { return M::model_meta(); };
-        rel->member_offset = detail::offset_of(p);
-        FieldMeta f;
-        f.column = name + "_id";
-        f.name = std::move(name);
-        f.type = sql::ColumnType::BigInt;
-        f.db_index = kind == RelationMeta::Kind::ForeignKey;
-        f.unique = kind == RelationMeta::Kind::OneToOne;
-        f.relation = rel;
-        f.access = std::make_shared<detail::ForeignKeyAccess<T, FK>>(p, rel.get());
-        m_.fields.push_back(std::move(f));
-        return FieldBuilder(m_, m_.fields.size() - 1);
+        const auto* base = static_cast<const detail::ForeignKeyBase*>(&(probe_.*p));
+        const std::size_t base_offset = std::size_t(reinterpret_cast<const char*>(base) - reinterpret_cast<const char*>(&probe_));
+        return detail::add_relation(m_, std::move(name), kind, offset_of(p), &M::model_meta,
+                                    std::make_shared<const detail::ForeignKeyAccess>(base_offset));
+    }
+    template <class M>
+    std::size_t offset_of(M T::*p) const {
+        return std::size_t(reinterpret_cast<const char*>(&(probe_.*p)) - reinterpret_cast<const char*>(&probe_));
     }
 
     ModelMeta& m_;
+    const T& probe_;
 };
 
 namespace detail {
@@ -416,26 +388,19 @@ namespace detail {
 /// Builds a model's metadata: the implicit `id` key, then T::define().
 template <class T>
 ModelMeta build_meta() {
-    ModelMeta m;
-    m.name = type_name<T>();
-    m.table = snake_case(m.name);
-    Schema<T> s(m);
-    s.field(&T::id, "id");
-    m.fields.back().primary_key = true;
-    m.fields.back().auto_increment = true;
-    T::define(s);
-    std::size_t declared_pks = 0;
-    for (std::size_t i = 1; i < m.fields.size(); ++i) declared_pks += m.fields[i].primary_key;
-    if (declared_pks) m.fields.erase(m.fields.begin());
-    else m.fields.front().type = auto_field_type(m);
+    ModelMeta m = start_meta(type_name<T>());
+    {
+        const T probe{};
+        Schema<T> s(m, probe);
+        s.field(&T::id, "id");
+        T::define(s);
+    }
     m.ops.make_vector = [] { return std::static_pointer_cast<void>(std::make_shared<std::vector<T>>()); };
+    m.ops.make_object = [] { return std::static_pointer_cast<void>(std::make_shared<T>()); };
     m.ops.emplace = [](void* v, ModelBase*& base) -> void* {
         T& t = static_cast<std::vector<T>*>(v)->emplace_back();
         base = &t;
         return &t;
-    };
-    m.ops.push_copy = [](void* v, const void* obj) -> void* {
-        return &static_cast<std::vector<T>*>(v)->emplace_back(*static_cast<const T*>(obj));
     };
     m.ops.push_move = [](void* v, void* obj) -> void* {
         return &static_cast<std::vector<T>*>(v)->emplace_back(std::move(*static_cast<T*>(obj)));
@@ -444,9 +409,27 @@ ModelMeta build_meta() {
     m.ops.at = [](void* v, std::size_t i) -> void* { return &(*static_cast<std::vector<T>*>(v))[i]; };
     m.ops.base = [](void* obj) -> ModelBase* { return static_cast<T*>(obj); };
     m.ops.assign = [](void* dst, const void* src) { *static_cast<T*>(dst) = *static_cast<const T*>(src); };
-    finish_meta(m);
+    end_meta(m);
     return m;
 }
+
+// Compiled once in lib/field.cpp: the accessors of the usual member types.
+#define DORM_DETAIL_COMMON_MEMBER(M)                                                      \
+    extern template std::shared_ptr<const FieldAccess> member_access<M>(std::size_t); \
+    extern template std::shared_ptr<const FieldAccess> member_access<std::optional<M>>(std::size_t);
+DORM_DETAIL_COMMON_MEMBER(bool)
+DORM_DETAIL_COMMON_MEMBER(int)
+DORM_DETAIL_COMMON_MEMBER(long)
+DORM_DETAIL_COMMON_MEMBER(long long)
+DORM_DETAIL_COMMON_MEMBER(double)
+DORM_DETAIL_COMMON_MEMBER(std::string)
+DORM_DETAIL_COMMON_MEMBER(Date)
+DORM_DETAIL_COMMON_MEMBER(DateTime)
+DORM_DETAIL_COMMON_MEMBER(Blob)
+DORM_DETAIL_COMMON_MEMBER(Json)
+DORM_DETAIL_COMMON_MEMBER(Decimal)
+DORM_DETAIL_COMMON_MEMBER(Uuid)
+#undef DORM_DETAIL_COMMON_MEMBER
 
 }  // namespace detail
 }  // namespace dorm

@@ -67,8 +67,8 @@ struct ReverseRelation {
 /// What lib/ needs to make objects of a model without knowing its type.
 struct ObjectOps {
     std::shared_ptr<void> (*make_vector)() = nullptr;             ///< a new std::vector<T>
+    std::shared_ptr<void> (*make_object)() = nullptr;             ///< a new T
     void* (*emplace)(void* vec, detail::ModelBase*& base) = nullptr;
-    void* (*push_copy)(void* vec, const void* obj) = nullptr;      ///< copies obj in, returns it
     void* (*push_move)(void* vec, void* obj) = nullptr;            ///< moves obj in, returns it
     std::size_t (*size)(const void* vec) = nullptr;
     void* (*at)(void* vec, std::size_t i) = nullptr;
@@ -156,8 +156,9 @@ struct FieldMeta {
 };
 
 struct ModelMeta {
-    ModelMeta() = default;
-    ModelMeta(ModelMeta&&) = default;  // fields keep their addresses: columns points into them
+    ModelMeta();
+    ModelMeta(ModelMeta&&) noexcept;  // fields keep their addresses: columns points into them
+    ~ModelMeta();  // out of line, as the constructors: every model's meta would compile them
     ModelMeta(const ModelMeta&) = delete;
     ModelMeta& operator=(const ModelMeta&) = delete;
 

@@ -63,6 +63,11 @@ struct Access {
 };
 
 struct InstanceState {
+    // Out of line (lib/model.cpp): every model's copy and destructor would compile them.
+    InstanceState();
+    InstanceState(const InstanceState&);
+    ~InstanceState();
+
     std::string alias = "default";
     bool pinned = false;  ///< alias chosen with using_db: it wins over the router (API.md §14)
     std::vector<const FieldMeta*> deferred;  ///< fields not loaded (only()/defer())

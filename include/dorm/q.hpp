@@ -39,7 +39,13 @@ class Operand {
         requires requires(const QS& qs) {
             { qs.query() } -> std::convertible_to<const Query&>;
         }
-    Operand(const QS& qs) : kind_(Kind::Subquery), query_(std::make_shared<const Query>(qs.query())) {}
+    Operand(const QS& qs) : Operand(std::make_shared<const Query>(qs.query())) {}
+    // Out of line (lib/q.cpp): every filter() would otherwise compile them again.
+    Operand(const Operand&);
+    Operand(Operand&&) noexcept;
+    Operand& operator=(const Operand&);
+    Operand& operator=(Operand&&) noexcept;
+    ~Operand();
 
     [[nodiscard]] Kind kind() const { return kind_; }
     [[nodiscard]] const Value& value() const { return value_; }
@@ -61,22 +67,18 @@ class Q {
     enum class Kind { Leaf, And, Or };
 
     Q() : kind_(Kind::And) {}  ///< matches everything
-    Q(std::string path, Operand value)
-        : kind_(Kind::Leaf), path_(std::move(path)), value_(std::move(value)) {}
+    Q(std::string path, Operand value);
+    Q(const Q&);
+    Q(Q&&) noexcept;
+    Q& operator=(const Q&);
+    Q& operator=(Q&&) noexcept;
+    ~Q();
 
     [[nodiscard]] Q operator&(const Q& other) const { return combine(Kind::And, other); }
     [[nodiscard]] Q operator|(const Q& other) const { return combine(Kind::Or, other); }
     /// NOT this. ~~q stays two negations, as in Django: a to-many condition under any
     /// negation is a subquery per parent (split_exclude), also when the negations cancel.
-    [[nodiscard]] Q operator~() const {
-        Q q = *this;
-        if (negated_) {
-            q = Q();
-            q.children_ = {*this};
-        }
-        q.negated_ = true;
-        return q;
-    }
+    [[nodiscard]] Q operator~() const;
 
     [[nodiscard]] Kind kind() const { return kind_; }
     [[nodiscard]] bool negated() const { return negated_; }
@@ -85,12 +87,7 @@ class Q {
     [[nodiscard]] const std::vector<Q>& children() const { return children_; }
 
    private:
-    Q combine(Kind k, const Q& other) const {
-        Q q;
-        q.kind_ = k;
-        q.children_ = {*this, other};
-        return q;
-    }
+    [[nodiscard]] Q combine(Kind k, const Q& other) const;
 
     Kind kind_;
     bool negated_ = false;
@@ -101,7 +98,12 @@ class Q {
 
 /// One `{"field", value_or_expression}` of update().
 struct Assignment {
-    Assignment(std::string f, Operand v) : field(std::move(f)), value(std::move(v)) {}
+    Assignment(std::string f, Operand v);
+    Assignment(const Assignment&);
+    Assignment(Assignment&&) noexcept;
+    Assignment& operator=(const Assignment&);
+    Assignment& operator=(Assignment&&) noexcept;
+    ~Assignment();
     std::string field;
     Operand value;
 };

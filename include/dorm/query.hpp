@@ -38,6 +38,12 @@ struct Selection {
 class Query {
    public:
     explicit Query(const ModelMeta& m) : model_(&m) {}
+    // Out of line (lib/query.cpp): every QuerySet builder copies a Query.
+    Query(const Query&);
+    Query(Query&&) noexcept;
+    Query& operator=(const Query&);
+    Query& operator=(Query&&) noexcept;
+    ~Query();
 
     [[nodiscard]] const ModelMeta& model() const { return *model_; }
 

@@ -391,12 +391,7 @@ class QuerySet {
     // needs_unsliced: 1 refuses sliced querysets (order_by & co), 2 also combined ones (filter).
     template <class Fn>
     Self with(Fn&& fn, int needs_unsliced = 0) const {
-        if (needs_unsliced == 2 && query_.is_combined())
-            throw NotSupportedError("Calling filter() or exclude() after union_()/intersection()/difference() is not supported (" +
-                                    T::model_meta().name + ")");
-        if (needs_unsliced && query_.is_sliced())
-            throw NotSupportedError("Cannot filter or reorder a query once a slice has been taken (" +
-                                    T::model_meta().name + ")");
+        if (needs_unsliced) detail::check_chainable(query_, needs_unsliced == 2);
         Self c(static_cast<const Self&>(*this));
         c.cache_.reset();
         fn(c.query_);

@@ -35,6 +35,9 @@ struct ObjectSpan {
     [[nodiscard]] void* at(std::size_t i) const { return static_cast<char*>(data) + i * stride; }
 };
 
+/// NotSupportedError when q is sliced (filter, order_by and the like), or combined and
+/// `filtering` (filter, exclude).
+void check_chainable(const Query& q, bool filtering);
 void fetch(const Query& q, RowSink& sink);
 /// Also collects the query's extra last column (a link table key) per row.
 void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra);

@@ -70,9 +70,36 @@ const FieldMeta& field_of_member(const ModelMeta& m, Member R::*member) {
 
 }  // namespace detail
 
+namespace detail {
+class ForeignKeyAccess;
+
+/// The untyped state of a ForeignKey/OneToOne member: the key, the related object loaded
+/// (a M behind a void pointer) and where the member sits. Read and written by dorm through
+/// ForeignKeyAccess alone, one non-template accessor for every relation.
+class ForeignKeyBase {
+   public:
+    /// The key, whatever its type; NULL while unset. Runs no query.
+    [[nodiscard]] const Value& key() const { return key_; }
+    explicit operator bool() const { return !key_.is_null(); }
+
+   protected:
+    friend class ForeignKeyAccess;
+    /// A new key: the cached object goes unless it has that key.
+    void set_key_(Value key);
+    void clear_() {
+        key_ = Value();
+        cache_.reset();
+    }
+
+    Value key_;
+    mutable std::shared_ptr<void> cache_;  ///< a M
+    RelationSite where_;
+};
+}  // namespace detail
+
 /// A many-to-one relation: stored as column `<name>_id`, of the type of M's key.
 template <class M>
-class ForeignKey {
+class ForeignKey : public detail::ForeignKeyBase {
    public:
     using target_type = M;
 
@@ -96,8 +123,7 @@ class ForeignKey {
         return *this;
     }
     ForeignKey& operator=(std::nullptr_t) {
-        key_ = Value();
-        cache_.reset();
+        clear_();
         return *this;
     }
 
@@ -108,47 +134,28 @@ class ForeignKey {
         if (key_.is<std::int64_t>()) return key_.get<std::int64_t>();
         detail::throw_not_integer_key(M::model_meta().name, key_);
     }
-    /// The key, whatever its type; NULL while unset. Runs no query.
-    [[nodiscard]] const Value& key() const { return key_; }
-    explicit operator bool() const { return !key_.is_null(); }
 
     /// The related object: loaded once (one query), then cached until the key changes.
     const M& get() const {
         if (key_.is_null()) throw DoesNotExist(std::string(M::model_meta().name) + ": the relation is not set");
-        if (!cache_ || cache_->pk() != key_) {
+        if (!is_cached()) {
             if (where_.rel) detail::guard_lazy_load(where_, "select_related");
             auto q = M::objects();
             if (auto alias = where_.rel ? detail::owner_alias(where_, this) : std::nullopt)
                 q = q.using_db(std::move(*alias));
             cache_ = std::make_shared<M>(q.get("pk", key_));
         }
-        return *cache_;
+        return *static_cast<const M*>(cache_.get());
     }
     const M* operator->() const { return &get(); }
     M* operator->() { return const_cast<M*>(&get()); }
     /// Whether the related object is cached (select_related, prefetch_related or a load).
-    [[nodiscard]] bool is_cached() const { return cache_ && cache_->pk() == key_; }
+    [[nodiscard]] bool is_cached() const { return cache_ && static_cast<const M*>(cache_.get())->pk() == key_; }
 
    private:
-    friend struct detail::Access;
-    // Used through detail::Access by FieldAccess (keys already normalized).
-    void set_key_(Value key) {
-        if (key != key_) cache_.reset();
-        key_ = std::move(key);
-    }
-    detail::RelationSite& site_ref_() { return where_; }
-    M* cache_object_(bool create) {
-        if (create) cache_ = std::make_shared<M>();
-        return cache_.get();
-    }
-    void forget_() { cache_.reset(); }
-
     static Value normalized(const Value& key) {
         return detail::normalize_key(key, M::model_meta().pk_field().type);
     }
-    Value key_;
-    mutable std::shared_ptr<M> cache_;
-    detail::RelationSite where_;
 };
 
 /// A one-to-one relation: a unique ForeignKey.

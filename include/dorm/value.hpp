@@ -70,6 +70,13 @@ class Value {
                                  DateTime, Blob, JsonText, Decimal, Uuid>;
 
     Value() = default;
+    // Out of line (lib/value.cpp): inline, each would compile the variant's visitors in
+    // every translation unit.
+    Value(const Value&);
+    Value(Value&&) noexcept;
+    Value& operator=(const Value&);
+    Value& operator=(Value&&) noexcept;
+    ~Value();
     Value(std::nullptr_t) {}
     Value(bool b) : v_(b) {}
     template <std::integral I>
@@ -108,7 +115,7 @@ class Value {
     /// The name of its type, for messages: "integer", "text", ...
     [[nodiscard]] const char* type_name() const;
 
-    bool operator==(const Value&) const = default;
+    bool operator==(const Value&) const;
 
    private:
     Storage v_;
