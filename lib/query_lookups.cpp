@@ -246,10 +246,12 @@ bool tests_for_null(const std::vector<std::string_view>& parts, const Operand& v
 }
 
 // Django 3.2 on an integer field: `gte 2.5` is `>= 3` and `lt 2.5` is `< 3` (rounded up);
-// other lookups take int(x), which truncates toward zero.
+// other lookups take int(x), which truncates toward zero. A bound beyond the 64-bit range
+// (or NaN) is left as it is, for the field's check to reject by name (Django overflows).
 Value integer_bound(std::string_view lookup, const Value& v) {
     if (!v.is<double>()) return v;
     const double d = v.get<double>();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return v;
     if (lookup == "gte" || lookup == "lt") return Value(std::int64_t(std::ceil(d)));
     return Value(std::int64_t(std::trunc(d)));
 }
