@@ -46,6 +46,12 @@ Hydrator::Hydrator(const ModelMeta& m, const std::string& alias, bool pinned, co
     deferred_ = not_loaded(m, loaded);
 }
 
+int Hydrator::column_of(const FieldMeta& f) const {
+    for (const Column& c : columns_)
+        if (c.field == &f) return c.index;
+    return -1;
+}
+
 void Hydrator::fill(void* obj, ModelBase& base, const Row& row) const {
     for (const Column& c : columns_) c.field->access->read(obj, row, c.index);
     remember_alias(base);

@@ -3,6 +3,7 @@
 // fields, the select_related models, the annotations and the per-row bookkeeping — for
 // every consumer: iteration, to_vector(), get(), iterator(), prefetch and raw().
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ class Hydrator {
     void fill(void* obj, ModelBase& base, const Row& row) const;
     /// A result of one row is not an N+1 pattern: its relations may load lazily.
     void single_row(void* obj) const;
+    /// The row's column holding field f, or -1 when it is not loaded.
+    [[nodiscard]] int column_of(const FieldMeta& f) const;
 
    private:
     struct Column {
@@ -45,5 +48,11 @@ class Hydrator {
     int annotations_at_ = 0; ///< first annotation column
     std::shared_ptr<const std::vector<std::string>> annotation_names_;
 };
+
+/// fetch() with each object made where `place` says, given the row's value of `key_field`
+/// (normalized as a key) before the row is read: prefetch puts each child straight into its
+/// parent's group, with no second vector to copy from.
+void fetch_placed(const Query& q, const FieldMeta& key_field,
+                  const std::function<void*(const Value& key, ModelBase*& base)>& place);
 
 }  // namespace dorm::detail

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "backend.hpp"
+#include "hydrator.hpp"
 #include "dorm/error.hpp"
 #include "dorm/queryset_core.hpp"
 #include "dorm/relations.hpp"
@@ -120,37 +121,41 @@ void level(const Source& alias, const ModelMeta& m, const std::vector<void*>& ob
         }
         std::vector<Value> keys;
         for (void* o : objs) keys.push_back(key_of(m.pk_field(), o));
-        std::vector<Value> owners;
-        std::shared_ptr<void> vec;
+        std::unordered_map<Value, std::shared_ptr<void>, KeyHash> groups;
+        for (const Value& k : keys) groups.emplace(k, target->ops.make_vector());
         if (parents && !m2m) {
             // The first level of a reverse ForeignKey: `fk IN (the parents' query)`, one query
             // however many parents, instead of batches of keys. When the parents are the whole
             // table, `fk IS NOT NULL` says the same without a probe per parent (SQLite walks
             // the fk index once per key for the IN and then reads rows out of order: 3x slower
-            // over 2,000 parents). Rows of parents not loaded are dropped when grouping.
-            vec = target->ops.make_vector();
+            // over 2,000 parents). Each row is made in its parent's group; rows of parents not
+            // loaded go to a vector that is dropped.
             Query q(*target);
             q.set_alias(alias.chosen);
             if (!parents->where() && !parents->is_sliced())
                 q.add_filter(decl.name + "__isnull", Operand(Value(false)), false);
             else
                 q.add_filter(decl.name + "__in", Operand(std::make_shared<const Query>(*parents)), false);
-            OpsSink sink(*target, vec.get());
-            fetch(q, sink);
+            std::shared_ptr<void> dropped;
+            fetch_placed(q, decl, [&](const Value& owner, ModelBase*& base) {
+                auto it = groups.find(owner);
+                if (it != groups.end()) return target->ops.emplace(it->second.get(), base);
+                if (!dropped) dropped = target->ops.make_vector();
+                return target->ops.emplace(dropped.get(), base);
+            });
         } else {
-            vec = load(*target, alias, keys, [&](Query& q, const std::vector<Value>& part) {
+            std::vector<Value> owners;
+            auto vec = load(*target, alias, keys, [&](Query& q, const std::vector<Value>& part) {
                 if (m2m) q.add_link_filter(decl, !f, part);
                 else q.add_filter(decl.name + "__in", Operand(part), false);
             }, m2m ? &owners : nullptr);
-        }
-        std::unordered_map<Value, std::shared_ptr<void>, KeyHash> groups;
-        for (const Value& k : keys) groups.emplace(k, target->ops.make_vector());
-        const std::size_t n = target->ops.size(vec.get());
-        for (std::size_t k = 0; k < n; ++k) {
-            void* child = target->ops.at(vec.get(), k);
-            const Value owner = m2m ? owners[k] : key_of(decl, child);
-            auto it = groups.find(owner);
-            if (it != groups.end()) target->ops.push_move(it->second.get(), child);  // vec is dropped
+            const std::size_t n = target->ops.size(vec.get());
+            for (std::size_t k = 0; k < n; ++k) {
+                void* child = target->ops.at(vec.get(), k);
+                const Value owner = m2m ? owners[k] : key_of(decl, child);
+                auto it = groups.find(owner);
+                if (it != groups.end()) target->ops.push_move(it->second.get(), child);  // vec is dropped
+            }
         }
         for (void* o : objs) {
             auto& group = groups[key_of(m.pk_field(), o)];

@@ -9,6 +9,7 @@
 #include "writes.hpp"
 #include "dorm/error.hpp"
 #include "dorm/json.hpp"
+#include "dorm/relations.hpp"
 #include "dorm/routing.hpp"
 #include "dorm/transaction.hpp"
 
@@ -26,7 +27,11 @@ void check_chainable(const Query& q, bool filtering) {
 
 void fetch(const Query& q, RowSink& sink) { fetch(q, sink, nullptr); }
 
-void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
+namespace {
+// The one loop that turns a query's rows into objects: `make(row, base)` gives each row its
+// new object.
+template <class Make>
+void fetch_rows(const Query& q, Make&& make, std::vector<Value>* extra) {
     const std::string alias = read_alias(q);
     Connection& c = connection(alias);
     Cursor cur(c, sql::compile(q.select(), c.dialect()));
@@ -36,13 +41,29 @@ void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
     std::size_t rows = 0;
     while (cur.next()) {
         ModelBase* base = nullptr;
-        void* obj = sink.emplace(base);
+        void* obj = make(hydrator, row, base);
         hydrator.fill(obj, *base, row);
         if (extra) extra->push_back(row.get_value(row.columns() - 1));
         last = obj;
         ++rows;
     }
     if (rows == 1) hydrator.single_row(last);
+}
+}  // namespace
+
+void fetch(const Query& q, RowSink& sink, std::vector<Value>* extra) {
+    fetch_rows(q, [&](const Hydrator&, const Row&, ModelBase*& base) { return sink.emplace(base); }, extra);
+}
+
+void fetch_placed(const Query& q, const FieldMeta& key_field,
+                  const std::function<void*(const Value& key, ModelBase*& base)>& place) {
+    int col = -2;  // found on the first row
+    const sql::ColumnType type = key_field.key_type();
+    fetch_rows(q, [&](const Hydrator& h, const Row& row, ModelBase*& base) {
+        if (col == -2) col = h.column_of(key_field);
+        if (col < 0) throw Error(q.model().name + "." + key_field.name + " is not loaded: cannot group the rows by it");
+        return place(read_key(row, col, type), base);
+    }, nullptr);
 }
 
 std::int64_t count(const Query& q) {

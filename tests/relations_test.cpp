@@ -1,4 +1,5 @@
 // Relations: accessors, lookups across them, eager loading (with query counts), deletion.
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include <iostream>
@@ -190,6 +191,39 @@ TEST_CASE_FIXTURE(World, "prefetch_related of every parent reads the children by
     REQUIRE(sliced.count() == 2);
     CHECK(sliced.queries()[1].sql.find(" IN (SELECT") != std::string::npos);
     CHECK(sizes(first) == std::vector<std::size_t>{1});
+}
+
+TEST_CASE_FIXTURE(World, "prefetch_related makes each child in its parent's group: every row, intact") {
+    // Children interleaved across parents, with text on the heap: each row is made straight
+    // in its parent's vector, which grows (and moves its objects) while rows arrive.
+    Names want_cooking, want_misc;
+    for (int i = 0; i < 40; ++i) {
+        const std::string h = "a headline long enough to live on the heap, number " + std::to_string(i);
+        post(i % 3 ? misc : cooking, h, i);
+        (i % 3 ? want_misc : want_cooking).push_back(h);
+    }
+    std::sort(want_cooking.begin(), want_cooking.end());
+    std::sort(want_misc.begin(), want_misc.end());
+    auto check_group = [](const Site& s, const Names& want) {
+        Names got;
+        for (const Post& p : s.related(&Post::site)) {
+            CHECK(p.site.id() == s.id);
+            CHECK(p.headline == "a headline long enough to live on the heap, number " + std::to_string(p.rating));
+            got.push_back(p.headline);
+        }
+        std::sort(got.begin(), got.end());
+        CHECK(got == want);
+    };
+    CaptureQueries q;
+    const auto sites = Site::objects().order_by("name").prefetch_related("posts").to_vector();
+    REQUIRE(sites.size() == 2);
+    check_group(sites[0], want_cooking);
+    check_group(sites[1], want_misc);
+    // Some parents: the rows of theirs alone, through IN (subquery).
+    const auto one = Site::objects().filter("name", "Misc").prefetch_related("posts").to_vector();
+    REQUIRE(one.size() == 1);
+    check_group(one[0], want_misc);
+    CHECK(q.count() == 4);
 }
 
 TEST_CASE_FIXTURE(World, "related managers: add, create, remove, clear, set, erase") {
