@@ -6,7 +6,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <list>
 #include <string_view>
 #include <unordered_map>
@@ -263,6 +265,19 @@ std::string_view text_of(sqlite3_value* v) {
     return {p ? p : "", std::size_t(sqlite3_value_bytes(v))};
 }
 
+// SQLite's own busy_timeout backs off to 100 ms between tries, so a writer that has waited a
+// while loses every race to writers that just arrived: under 8 busy writers one was starved for
+// the whole 30 s ("database is locked", seen in the soak). Every waiter here tries again within
+// 2 ms, so the lock goes to some waiter at random each time, up to the same 30 s.
+int busy_handler(void* started, int tries) {
+    using clock = std::chrono::steady_clock;
+    auto& since = *static_cast<clock::time_point*>(started);
+    if (tries == 0) since = clock::now();
+    if (clock::now() - since > std::chrono::seconds(30)) return 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(tries < 20 ? 100 * (tries + 1) : 2000));
+    return 1;
+}
+
 void regexp_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
         sqlite3_result_null(ctx);
@@ -333,7 +348,7 @@ class SqliteConnection final : public Connection {
         }
         db_ = static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
         sqlite3_extended_result_codes(db_, 1);
-        sqlite3_busy_timeout(db_, 30000);
+        sqlite3_busy_handler(db_, busy_handler, &busy_since_);
         sqlite3_create_function(db_, "regexp", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, &regexes_,
                                 regexp_function, nullptr, nullptr);
         sqlite3_create_function(db_, "VAR_POP", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
@@ -360,6 +375,7 @@ class SqliteConnection final : public Connection {
 
    private:
     RegexCache regexes_;  ///< before session_: REGEXP may run until the session closes
+    std::chrono::steady_clock::time_point busy_since_;  ///< when the current wait for a lock began
     soci::session session_;
     sqlite3* db_ = nullptr;
 };

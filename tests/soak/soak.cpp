@@ -170,8 +170,10 @@ int main(int argc, char** argv) {
         std::cerr << "soak: " << rows << " items, expected " << all.created - all.erased << "\n";
         ok = false;
     }
+    // Beyond 5% and 1 MiB: SQLite's page cache (up to 2 MB per connection) still grows with
+    // the file after the warm-up, while a leak of 5 bytes per operation passes 1 MiB here.
     const double growth = rss_warm ? double(rss_end - rss_warm) / double(rss_warm) : 0;
-    if (growth > 0.05) {
+    if (growth > 0.05 && rss_end - rss_warm > 1024) {
         std::cerr << "soak: resident memory grew " << growth * 100 << "% after warm-up\n";
         ok = false;
     }
