@@ -204,22 +204,11 @@ std::string type_name_of(std::string_view s) {
     return std::string(n);
 }
 
-#define DORM_DETAIL_COMMON_MEMBER(M)                                               \
+#define DORM_DETAIL_MEMBER(M)                                                  \
     template std::shared_ptr<const FieldAccess> member_access<M>(std::size_t); \
     template std::shared_ptr<const FieldAccess> member_access<std::optional<M>>(std::size_t);
-DORM_DETAIL_COMMON_MEMBER(bool)
-DORM_DETAIL_COMMON_MEMBER(int)
-DORM_DETAIL_COMMON_MEMBER(long)
-DORM_DETAIL_COMMON_MEMBER(long long)
-DORM_DETAIL_COMMON_MEMBER(double)
-DORM_DETAIL_COMMON_MEMBER(std::string)
-DORM_DETAIL_COMMON_MEMBER(Date)
-DORM_DETAIL_COMMON_MEMBER(DateTime)
-DORM_DETAIL_COMMON_MEMBER(Blob)
-DORM_DETAIL_COMMON_MEMBER(Json)
-DORM_DETAIL_COMMON_MEMBER(Decimal)
-DORM_DETAIL_COMMON_MEMBER(Uuid)
-#undef DORM_DETAIL_COMMON_MEMBER
+DORM_DETAIL_COMMON_MEMBER_TYPES(DORM_DETAIL_MEMBER)
+#undef DORM_DETAIL_MEMBER
 
 
 void throw_unreadable(const FieldMeta& f, const Value& stored, const std::string& why) {

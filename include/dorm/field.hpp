@@ -413,23 +413,15 @@ ModelMeta build_meta() {
     return m;
 }
 
-// Compiled once in lib/field.cpp: the accessors of the usual member types.
-#define DORM_DETAIL_COMMON_MEMBER(M)                                                      \
+/// The usual member types (each also as std::optional): their accessors are compiled once,
+/// in lib/field.cpp. X(type) for each.
+#define DORM_DETAIL_COMMON_MEMBER_TYPES(X) \
+    X(bool) X(int) X(long) X(long long) X(double) X(std::string) X(Date) X(DateTime) X(Blob) X(Json) X(Decimal) X(Uuid)
+#define DORM_DETAIL_EXTERN_MEMBER(M)                                                      \
     extern template std::shared_ptr<const FieldAccess> member_access<M>(std::size_t); \
     extern template std::shared_ptr<const FieldAccess> member_access<std::optional<M>>(std::size_t);
-DORM_DETAIL_COMMON_MEMBER(bool)
-DORM_DETAIL_COMMON_MEMBER(int)
-DORM_DETAIL_COMMON_MEMBER(long)
-DORM_DETAIL_COMMON_MEMBER(long long)
-DORM_DETAIL_COMMON_MEMBER(double)
-DORM_DETAIL_COMMON_MEMBER(std::string)
-DORM_DETAIL_COMMON_MEMBER(Date)
-DORM_DETAIL_COMMON_MEMBER(DateTime)
-DORM_DETAIL_COMMON_MEMBER(Blob)
-DORM_DETAIL_COMMON_MEMBER(Json)
-DORM_DETAIL_COMMON_MEMBER(Decimal)
-DORM_DETAIL_COMMON_MEMBER(Uuid)
-#undef DORM_DETAIL_COMMON_MEMBER
+DORM_DETAIL_COMMON_MEMBER_TYPES(DORM_DETAIL_EXTERN_MEMBER)
+#undef DORM_DETAIL_EXTERN_MEMBER
 
 }  // namespace detail
 }  // namespace dorm

@@ -30,14 +30,6 @@ struct Access {
     static auto& site(R& r) {
         return r.site_ref_();
     }
-    template <class FK>
-    static void set_key(FK& fk, Value key) {
-        fk.set_key_(std::move(key));
-    }
-    template <class FK>
-    static auto* cache_object(FK& fk, bool create) {
-        return fk.cache_object_(create);
-    }
     template <class R>
     static void forget(R& r) {
         r.forget_();

@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <thread>
 #include <list>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "../backend.hpp"
